@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-repetition counters: perf events encoded by libpfm4, the TLB and CAL
+ * rows of /proc/interrupts, and getrusage.
+ */
+#ifndef PT_COUNTERS_H
+#define PT_COUNTERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+struct pt_counters;
+
+/*
+ * spec: "default", "none", or a comma-separated list of libpfm4 event names.
+ * Returns NULL with a message in err on bad input (empty name, bad list).
+ * An event libpfm4 does not know, or perf_event_open refuses, is not an
+ * error: it is reported {"supported": false, "reason": ...}.
+ */
+struct pt_counters *pt_counters_new(const char *spec, char *err, size_t errlen);
+
+/*
+ * Start a repetition: open the perf events for the calling thread with
+ * inherit set (so tasks created afterwards are counted), snapshot the
+ * interrupt rows and getrusage (self and children).
+ */
+void pt_counters_start(struct pt_counters *c);
+/* End a repetition (after every task has been joined or reaped): read,
+ * close and record one sample per counter. */
+void pt_counters_stop(struct pt_counters *c);
+/* Forget the last repetition (the warm-up). */
+void pt_counters_discard(struct pt_counters *c);
+
+/* Delta of the last recorded repetition; false if unsupported. */
+bool pt_counters_last(const struct pt_counters *c, const char *name, double *value);
+
+/* name -> {"supported": true, "unit": ..., "samples": [...]} or
+ *         {"supported": false, "reason": "..."} */
+json_t *pt_counters_json(const struct pt_counters *c);
+void pt_counters_free(struct pt_counters *c);
+
+#endif

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The result document and how it reaches the disk: the output file is
+ * created as a temporary file next to its final name before anything runs
+ * (so an unwritable path is found before minutes are spent), and renamed
+ * over the final name only once the whole document is written and synced.
+ * An interrupted or failed run unlinks the temporary file: a result that
+ * already exists is never touched.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "counters.h"
+#include "internal.h"
+#include "place.h"
+#include "sysinfo.h"
+
+static char *out_path, *tmp_path;
+static int tmp_fd = -1;
+
+int pt_out_prepare(const char *path, char *err, size_t errlen)
+{
+	char *dcopy = strdup(path), *bcopy = strdup(path);
+	struct stat st;
+	int ret = -1;
+
+	if (!dcopy || !bcopy) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "cannot write %s: it is a directory", path);
+		goto out;
+	}
+	/* dirname() and basename() may modify their argument: one copy each. */
+	if (asprintf(&tmp_path, "%s/.%s.XXXXXX", dirname(dcopy), basename(bcopy)) < 0) {
+		tmp_path = NULL;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	tmp_fd = mkostemp(tmp_path, O_CLOEXEC);
+	if (tmp_fd < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		free(tmp_path);
+		tmp_path = NULL;
+		goto out;
+	}
+	out_path = strdup(path);
+	ret = 0;
+out:
+	free(dcopy);
+	free(bcopy);
+	return ret;
+}
+
+void pt_out_abort(void)
+{
+	if (tmp_fd >= 0)
+		close(tmp_fd);
+	if (tmp_path)
+		unlink(tmp_path);
+	free(tmp_path);
+	free(out_path);
+	tmp_path = out_path = NULL;
+	tmp_fd = -1;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int pt_out_commit(json_t *doc, char *err, size_t errlen)
+{
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	int ret = -1;
+
+	if (!text) {
+		snprintf(err, errlen, "cannot encode the result as JSON");
+		return -1;
+	}
+	if (!out_path) {
+		/* stdout */
+		ret = write_all(STDOUT_FILENO, text, strlen(text)) ||
+		      write_all(STDOUT_FILENO, "\n", 1) ? -1 : 0;
+		if (ret)
+			snprintf(err, errlen, "cannot write to standard output: %s",
+				 strerror(errno));
+		free(text);
+		return ret;
+	}
+	if (write_all(tmp_fd, text, strlen(text)) || write_all(tmp_fd, "\n", 1) ||
+	    fchmod(tmp_fd, 0644) || fsync(tmp_fd)) {
+		snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
+		goto out;
+	}
+	if (rename(tmp_path, out_path)) {
+		snprintf(err, errlen, "cannot rename the result to %s: %s", out_path,
+			 strerror(errno));
+		goto out;
+	}
+	free(tmp_path);
+	tmp_path = NULL;
+	ret = 0;
+out:
+	free(text);
+	pt_out_abort();
+	return ret;
+}
+
+void pt_iso_time(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+json_t *pt_result_doc(struct pt_run *run)
+{
+	struct pt_harness *h = run->h;
+	json_t *cmd = json_array();
+
+	for (int i = 0; i < h->argc; i++)
+		json_array_append_new(cmd, json_string(h->argv[i]));
+	return json_pack("{s:s, s:s, s:s, s:o, s:O, s:o, s:s, s:s, s:o, s:O, s:o, s:O, s:O, s:O}",
+			 "schema", PT_SCHEMA,
+			 "bench", run->bench->name,
+			 "label", h->o.label ? h->o.label : run->bench->name,
+			 "command", cmd,
+			 "params", h->params,
+			 "placement", pt_place_json(h->o.pin, h->cpus, run->ntasks),
+			 "started", h->started,
+			 "ptbench_version", PACKAGE_VERSION,
+			 "kernel", pt_sysinfo_kernel(),
+			 "metrics", h->metrics,
+			 "counters", pt_counters_json(h->ctr),
+			 "checks", h->checks,
+			 "warnings", h->warnings,
+			 "findings", h->findings);
+}
+
+/* mean and sample standard deviation of the finite samples */
+static void mean_sd(json_t *samples, double *mean, double *sd, size_t *n)
+{
+	double sum = 0, sq = 0;
+	size_t i, k = 0;
+	json_t *v;
+
+	json_array_foreach(samples, i, v) {
+		if (!json_is_number(v))
+			continue;
+		sum += json_number_value(v);
+		k++;
+	}
+	*n = k;
+	*mean = k ? sum / (double)k : NAN;
+	json_array_foreach(samples, i, v) {
+		if (json_is_number(v))
+			sq += pow(json_number_value(v) - *mean, 2);
+	}
+	*sd = k > 1 ? sqrt(sq / (double)(k - 1)) : NAN;
+}
+
+void pt_print_summary(struct pt_run *run, FILE *f)
+{
+	const char *name;
+	json_t *m, *c;
+	size_t i;
+
+	fprintf(f, "%s (%u tasks, %u reps):\n", run->bench->name, run->ntasks,
+		run->h->o.reps);
+	json_object_foreach(run->h->metrics, name, m) {
+		double mean, sd;
+		size_t n;
+
+		mean_sd(json_object_get(m, "samples"), &mean, &sd, &n);
+		fprintf(f, "  %-26s %14.6g (%.6g) %s\n", name, mean, sd,
+			json_string_value(json_object_get(m, "unit")));
+	}
+	json_array_foreach(run->h->checks, i, c) {
+		fprintf(f, "  check %-20s %s: %s\n",
+			json_string_value(json_object_get(c, "name")),
+			json_is_true(json_object_get(c, "ok")) ? "ok" : "FAILED",
+			json_string_value(json_object_get(c, "detail")));
+	}
+}

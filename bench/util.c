@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Small services for benchmarks: /proc readers and address-space layout. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ptbench.h"
+
+/* Value in kB of a "Key:   123 kB" line of a /proc file, -1 if absent. */
+static long proc_kb(const char *path, const char *key)
+{
+	char buf[4096];
+	size_t klen = strlen(key);
+	ssize_t n;
+	int fd;
+	char *p;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	for (p = buf; p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (!strncmp(p, key, klen) && p[klen] == ':')
+			return strtol(p + klen + 1, NULL, 10);
+	}
+	return -1;
+}
+
+long pt_vmpte_kb(void)
+{
+	return proc_kb("/proc/self/status", "VmPTE");
+}
+
+uint64_t pt_mem_available(void)
+{
+	long kb = proc_kb("/proc/meminfo", "MemAvailable");
+
+	return kb < 0 ? 0 : (uint64_t)kb * 1024;
+}
+
+void *pt_reserve_slots(size_t slots, void **base, size_t *len)
+{
+	/* One guard slot each side, plus one for alignment. */
+	size_t size = (slots + 3) * PT_PMD_SIZE;
+	uintptr_t start;
+	void *p;
+
+	p = mmap(NULL, size, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	start = ((uintptr_t)p + PT_PMD_SIZE - 1) & ~(PT_PMD_SIZE - 1);
+	start += PT_PMD_SIZE;
+	/* Punch the hole the caller maps into; the guards stay PROT_NONE. */
+	if (munmap((void *)start, slots * PT_PMD_SIZE)) {
+		munmap(p, size);
+		return NULL;
+	}
+	*base = p;
+	*len = size;
+	return (void *)start;
+}
+
+void *pt_shared_alloc(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void pt_shared_free(void *p, size_t size)
+{
+	if (p)
+		munmap(p, size);
+}
