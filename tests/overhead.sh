@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Harness overhead, as figures (a benchmark, not a pass/fail test).
+#
+# 1. ptbench run mmap-churn --size 128M --touch none --tasks 1 against a bare
+#    C loop of the same mmap/munmap calls (tests/bare-mmap), alternating
+#    A/B so that machine noise hits both alike; prints each pair's ratio and
+#    the ratio of the medians.  Target: >= 0.98.
+# 2. The cost of per-operation latency recording (two clock reads and one
+#    histogram insert, tests/hist-cost) against the cheapest operation
+#    timed that way (gup-fast and pt-teardown with one table).  Target: < 2%.
+#
+# Usage: tests/overhead.sh [ROUNDS [SECONDS]]   (default 5 rounds of 3 s)
+# Run from anywhere after a build; `make bench` runs it.
+set -eu
+
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-$top_srcdir/build}
+PTBENCH=${PTBENCH:-$top_builddir/ptbench}
+BARE=$top_builddir/tests/bare-mmap
+COST=$top_builddir/tests/hist-cost
+rounds=${1:-5}
+secs=${2:-3}
+
+case $rounds$secs in
+*[!0-9.]*) echo "usage: $0 [ROUNDS [SECONDS]]" >&2; exit 2 ;;
+esac
+for f in "$PTBENCH" "$BARE" "$COST"; do
+	[ -x "$f" ] || { echo "overhead.sh: $f not built (run make first)" >&2; exit 2; }
+done
+command -v jq >/dev/null || { echo "overhead.sh: needs jq" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "machine: $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "mmap-churn --size 128M --touch none --tasks 1 vs bare loop, $rounds x ${secs}s each:"
+printf '  %-6s %14s %14s %8s\n' round ptbench bare ratio
+for i in $(seq "$rounds"); do
+	"$PTBENCH" run mmap-churn --size 128M --touch none --tasks 1 \
+		--duration "$secs" --reps 1 --warmup 0.5 -q -o "$tmp/a.json"
+	a=$(jq '.metrics.ops_per_sec.samples[0]' "$tmp/a.json")
+	b=$("$BARE" $((128 << 20)) "$secs")
+	r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f", a / b }')
+	printf '  %-6s %14.0f %14.0f %8s\n' "$i" "$a" "$b" "$r"
+	echo "$a" >>"$tmp/a"
+	echo "$b" >>"$tmp/b"
+	echo "$r" >>"$tmp/r"
+done
+ma=$(median <"$tmp/a")
+mb=$(median <"$tmp/b")
+printf '  median ptbench %.0f ops/s, bare %.0f ops/s: ratio %.4f (median of pair ratios %.4f; target >= 0.98)\n' \
+	"$ma" "$mb" "$(awk -v a="$ma" -v b="$mb" 'BEGIN { print a / b }')" "$(median <"$tmp/r")"
+
+echo "per-operation latency recording:"
+cost=$("$COST" 20000000)
+"$PTBENCH" run gup-fast --walkers 0 --unmappers 1 --tables 1 --duration 2 --reps 1 -q -o "$tmp/g.json"
+g=$(jq '.metrics.unmap_ns_p50_baseline.samples[0]' "$tmp/g.json")
+"$PTBENCH" run pt-teardown --tables 1 --duration 2 --reps 1 -q -o "$tmp/p.json"
+p=$(jq '.metrics.free_us_p50.samples[0] * 1000' "$tmp/p.json")
+printf '  two clock reads + one histogram insert: %.1f ns\n' "$cost"
+printf '  gup-fast --tables 1 munmap p50: %.0f ns -> recording costs %.2f%%\n' "$g" \
+	"$(awk -v c="$cost" -v o="$g" 'BEGIN { print 100 * c / o }')"
+printf '  pt-teardown --tables 1 free p50: %.0f ns -> recording costs %.2f%% (target < 2%%)\n' "$p" \
+	"$(awk -v c="$cost" -v o="$p" 'BEGIN { print 100 * c / o }')"
