@@ -613,37 +613,45 @@ static int cmd_run(int argc, char **argv, const sigset_t *sigs)
 		       .events = "default" },
 		.argc = argc, .argv = argv, .sigs = *sigs,
 	};
-	struct pt_run run = { .h = &h };
+	/* Shared memory: forked tasks must see stop, timed_left and start_ns. */
+	struct pt_run *run = pt_shared_alloc(sizeof(*run));
 	const struct pt_bench *b;
 	char prog[96];
 	struct argp a;
 	int status, r;
 
+	if (!run) {
+		fprintf(stderr, "ptbench run: out of memory\n");
+		return PT_EXIT_FAIL;
+	}
+	run->h = &h;
 	if (argc < 3 || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
 		if (argc < 3)
 			fprintf(stderr, "ptbench run: which benchmark? (see ptbench list)\n");
 		else
 			usage(stdout);
-		return argc < 3 ? PT_EXIT_USAGE : 0;
+		status = argc < 3 ? PT_EXIT_USAGE : 0;
+		goto out;
 	}
 	b = pt_bench_find(argv[2]);
 	if (!b) {
 		fprintf(stderr, "ptbench run: unknown benchmark '%s' (see ptbench list)\n", argv[2]);
-		return PT_EXIT_USAGE;
+		status = PT_EXIT_USAGE;
+		goto out;
 	}
 	snprintf(prog, sizeof(prog), "ptbench run %s", b->name);
 	a = (struct argp){ .argc = argc - 3, .argv = argv + 3, .prog = prog };
-	run.bench = b;
-	run.params = calloc(1, b->params_size ? b->params_size : 1);
+	run->bench = b;
+	run->params = calloc(1, b->params_size ? b->params_size : 1);
 	h.metrics = json_object();
 	h.checks = json_array();
 	h.warnings = json_array();
 	h.findings = json_object();
-	if (!run.params || set_defaults(b, run.params)) {
+	if (!run->params || set_defaults(b, run->params)) {
 		status = PT_EXIT_FAIL;
 		goto out;
 	}
-	r = parse_run_args(&a, b, &h.o, run.params);
+	r = parse_run_args(&a, b, &h.o, run->params);
 	if (r) {
 		if (r > 0)
 			bench_help(b, stdout);
@@ -656,12 +664,13 @@ static int cmd_run(int argc, char **argv, const sigset_t *sigs)
 		status = PT_EXIT_USAGE;
 		goto out;
 	}
-	run.processes = h.o.processes;
-	run.duration_ns = (uint64_t)(h.o.duration * 1e9);
-	run.iterations = h.o.iterations;
-	status = run_bench(&h, b, &run);
+	run->processes = h.o.processes;
+	run->duration_ns = (uint64_t)(h.o.duration * 1e9);
+	run->iterations = h.o.iterations;
+	status = run_bench(&h, b, run);
 out:
-	free(run.params);
+	free(run->params);
+	pt_shared_free(run, sizeof(*run));
 	free(h.cpus);
 	json_decref(h.params);
 	json_decref(h.metrics);

@@ -15,7 +15,7 @@ bad() {
 	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "$*: want one line on stderr, got: $(cat "$T/err")"
 	grep -qi -- "$want" "$T/err" || fail "$*: message does not say '$want': $(cat "$T/err")"
 	[ ! -s "$T/out" ] || fail "$*: wrote to stdout: $(head -c 200 "$T/out")"
-	if ls -A "$T" | grep -q '^\.result\.json\.\|^result\.json$'; then
+	if compgen -G "$T/.result.json.*" >/dev/null || [ -e "$out" ]; then
 		fail "$*: left a file behind: $(ls -A "$T")"
 	fi
 	pass "$* -> $(cat "$T/err")"

@@ -9,6 +9,7 @@ expect_exit 0 "$PTBENCH" run mmap-churn "${short[@]}" -o "$r"
 validate_result "$r"
 jq_true "$r" '.bench == "mmap-churn" and .params.size == 134217728 and .params.touch == "none"' "defaults recorded"
 jq_true "$r" 'all(.metrics.ops_per_sec.samples[]; . > 1000)' "ops_per_sec is a real rate"
+# shellcheck disable=SC2016 # a jq program
 jq_true "$r" '.metrics.ns_per_op.samples as $n | .metrics.ops_per_sec.samples as $o |
 	all(range(2); ($n[.] * $o[.] / 1e9) > 0.9 and ($n[.] * $o[.] / 1e9) < 1.1)' \
 	"one task: ns_per_op * ops_per_sec is one second"

@@ -7,7 +7,12 @@ pt_tmpdir
 # Processes whose command line names this test's directory (ptbench, its
 # forked tasks, and fork-exit's children all share it).
 leftovers() {
-	ps -eo pid=,stat=,args= | grep -F -- "$T/" | grep -v grep || true
+	pgrep -a -f -- "$T/" || true
+}
+
+# Kill a process that may already be gone, quietly (at exit, if a test failed).
+kill_quietly() {
+	kill -9 "$1" 2>/dev/null || true
 }
 
 # interrupt SIGNAL WANT_STATUS ARGS...
@@ -17,7 +22,7 @@ interrupt() {
 	printf 'old result\n' >"$T/r.json"
 	"$PTBENCH" run "$@" --duration 60 --reps 3 -q -o "$T/r.json" 2>"$T/err" &
 	pid=$!
-	pt_at_exit kill -9 "$pid"
+	pt_at_exit kill_quietly "$pid"
 	sleep 1.5
 	kill -0 "$pid" 2>/dev/null || fail "$*: ptbench ended before the signal: $(cat "$T/err")"
 	kill "-$sig" "$pid"
@@ -29,7 +34,7 @@ interrupt() {
 	wait "$pid" || rc=$?
 	[ "$rc" -eq "$want" ] || fail "$*: SIG$sig gave exit status $rc, want $want: $(cat "$T/err")"
 	[ "$(cat "$T/r.json")" = "old result" ] || fail "$*: the existing result was changed"
-	if ls -A "$T" | grep -q '^\.r\.json\.'; then
+	if compgen -G "$T/.r.json.*" >/dev/null; then
 		fail "$*: a temporary file was left: $(ls -A "$T")"
 	fi
 	sleep 0.2

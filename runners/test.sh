@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# runners/test.sh: build ptbench and run all its tests; the README's test
+# command and what CI runs. The last line printed is "N passed, N failed".
+
+set -euo pipefail
+
+usage() {
+	cat <<'EOF'
+Usage: runners/test.sh [--quick]
+
+Build ptbench (runners/setup.sh) and run its tests:
+  1. make check in the normal build directory;
+  2. make check in the sanitizer build directory (--enable-sanitizers), with
+     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 and
+     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1;
+  3. make distcheck in the normal build directory, counted as one test named
+     "distcheck" (its log: BUILD-DIR/distcheck.log).
+Counts come from each build's test-suite.log: passed = PASS + XFAIL,
+failed = FAIL + XPASS + ERROR, skipped = SKIP. A build or make check that
+fails before its tests report counts as one failed test. The logs of failed
+tests are printed.
+
+The last line printed is "N passed, N failed" (", N skipped" is appended when
+tests were skipped). The exit status is 0 only when nothing failed and at
+least one test ran.
+
+Options:
+  --quick     only step 1
+  -h, --help  show this help and exit
+
+Environment: PTBENCH_BUILD and PTBENCH_BUILD_SAN choose the build
+directories (see runners/setup.sh --help).
+EOF
+}
+
+quick=0
+while [ "$#" -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	*)
+		printf 'test.sh: unknown option %s (see --help)\n' "'$1'" >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+
+# shellcheck source=SCRIPTDIR/setup.sh
+. "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+
+passed=0
+failed=0
+skipped=0
+failures=()
+jobs=$(nproc)
+
+note() {
+	printf '%s\n' "$*"
+}
+
+# count_failure NAME: one failure that no test-suite.log records.
+count_failure() {
+	failed=$((failed + 1))
+	failures+=("$1")
+}
+
+# Print the summary counts of automake test-suite.log $1 as
+# "TOTAL PASSED FAILED SKIPPED", reading only the header (the logs of failed
+# tests that follow it could contain look-alike lines).
+suite_counts() {
+	awk '
+		/^\.\. contents::/ { exit }
+		/^(PASS|FAIL|XFAIL|XPASS|ERROR|SKIP): / { exit }
+		/^# (TOTAL|PASS|FAIL|XFAIL|XPASS|ERROR|SKIP): +[0-9]+ *$/ {
+			k = substr($2, 1, length($2) - 1)
+			if (!(k in v)) { v[k] = $3 + 0; seen++ }
+		}
+		END {
+			if (!seen) exit 1
+			printf "%d %d %d %d\n", v["TOTAL"], v["PASS"] + v["XFAIL"],
+				v["FAIL"] + v["XPASS"] + v["ERROR"], v["SKIP"]
+		}' "$1"
+}
+
+# Print the names of the failed tests (FAIL, XPASS, ERROR), one per line,
+# from test-suite.log $1 (the heading of each embedded log) and make's
+# output $2.
+failed_tests() {
+	{
+		if [ -f "$1" ]; then
+			awk '
+				prev != "" && /^=+$/ { print prev }
+				{ prev = "" }
+				/^(FAIL|XPASS|ERROR): / { prev = substr($0, index($0, " ") + 1) }
+			' "$1"
+		fi
+		if [ -f "$2" ]; then
+			sed 's/\x1b\[[0-9;]*m//g' "$2" |
+				sed -n 's/^\(FAIL\|XPASS\|ERROR\): \(.*\)$/\2/p'
+		fi
+	} | sort -u
+}
+
+# Print the .log of each failed test of build directory $1.
+show_failed_logs() {
+	local dir=$1 name log lines candidate
+	local -a names=()
+
+	mapfile -t names < <(failed_tests "$dir/test-suite.log" "$dir/make-check.out")
+	for name in "${names[@]}"; do
+		[ -n "$name" ] || continue
+		# The log of test T is T.log, or T without its extension plus .log
+		# when the extension is in TEST_EXTENSIONS.
+		log=""
+		for candidate in "$dir/$name.log" "$dir/${name%.*}.log"; do
+			if [ -f "$candidate" ]; then
+				log=$candidate
+				break
+			fi
+		done
+		if [ -z "$log" ]; then
+			note "---- $name: no log file found in $dir"
+			continue
+		fi
+		lines=$(wc -l <"$log")
+		note "---- $log ----"
+		if [ "$lines" -gt 300 ]; then
+			note "(last 300 of $lines lines)"
+		fi
+		tail -n 300 "$log"
+		note "---- end of $log ----"
+	done
+}
+
+# run_check LABEL BUILD-DIR [VAR=VALUE]...: make check there with the given
+# environment, then add its counts to the totals.
+run_check() {
+	local label=$1 dir=$2 rc=0 counts total p f s
+	shift 2
+
+	note "== make check ($label): $dir"
+	rm -f "$dir/test-suite.log"
+	env "$@" make -C "$dir" --no-print-directory -j"$jobs" check 2>&1 |
+		tee "$dir/make-check.out" || rc=$?
+
+	if [ -f "$dir/test-suite.log" ] &&
+		counts=$(suite_counts "$dir/test-suite.log"); then
+		read -r total p f s <<<"$counts"
+		if [ "$((p + f + s))" -ne "$total" ]; then
+			note "test.sh: $dir/test-suite.log: counts do not add up to # TOTAL: $total" >&2
+			count_failure "make check ($label): unreadable test-suite.log"
+		fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+		skipped=$((skipped + s))
+		if [ "$f" -gt 0 ]; then
+			failures+=("make check ($label): $f test(s)")
+		fi
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			count_failure "make check ($label): make failed (exit $rc)"
+		fi
+	elif [ "$rc" -ne 0 ]; then
+		note "test.sh: make check ($label) failed before the tests reported (exit $rc)" >&2
+		count_failure "make check ($label): make failed (exit $rc)"
+	elif [ -f "$dir/test-suite.log" ]; then
+		note "test.sh: no summary in $dir/test-suite.log" >&2
+		count_failure "make check ($label): unreadable test-suite.log"
+	else
+		note "test.sh: make check ($label) wrote no test-suite.log: no test ran" >&2
+	fi
+
+	if [ "$rc" -ne 0 ]; then
+		show_failed_logs "$dir"
+	fi
+}
+
+run_distcheck() {
+	local dir=$1 log="$1/distcheck.log" sub
+
+	note "== make distcheck: $dir (log: $log)"
+	if make -C "$dir" -j"$jobs" distcheck >"$log" 2>&1; then
+		passed=$((passed + 1))
+		note "PASS: distcheck"
+		return 0
+	fi
+	count_failure "distcheck"
+	note "FAIL: distcheck; last lines of $log:"
+	tail -n 60 "$log"
+	# When its make check failed, show the test-suite.log of the unpacked
+	# distribution (left in place by the failure).
+	for sub in "$dir"/ptbench-*/_build/*/test-suite.log; do
+		if [ -f "$sub" ]; then
+			note "---- $sub ----"
+			tail -n 300 "$sub"
+		fi
+	done
+}
+
+summary() {
+	local line status=0
+
+	if [ "${#failures[@]}" -gt 0 ]; then
+		note "failed: $(printf '%s; ' "${failures[@]}" | sed 's/; $//')"
+		status=1
+	fi
+	if [ "$((passed + failed))" -eq 0 ]; then
+		note "test.sh: no test ran"
+		status=1
+	fi
+	line="$passed passed, $failed failed"
+	if [ "$skipped" -gt 0 ]; then
+		line="$line, $skipped skipped"
+	fi
+	note "$line"
+	exit "$status"
+}
+
+if ! pt_setup; then
+	count_failure "set-up (packages or build)"
+	summary
+fi
+builddir=$PT_BUILDDIR
+run_check normal "$builddir"
+
+if [ "$quick" -eq 0 ]; then
+	if pt_setup --sanitizers; then
+		run_check sanitizers "$PT_BUILDDIR" \
+			ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	else
+		count_failure "sanitizer build"
+	fi
+	run_distcheck "$builddir"
+fi
+
+summary
