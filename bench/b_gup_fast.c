@@ -94,7 +94,7 @@ struct unmapper {
 };
 
 struct walker {
-	char *page;		/* futex word, or the page vmspliced */
+	void *page;		/* futex word, or the page vmspliced */
 	char *drain;		/* where the pipe is read back into */
 	int pipefd[2];
 };
@@ -317,7 +317,7 @@ static int walker_init(struct pt_task *t)
 		return -1;
 	}
 	memset(w->page, 0, 2 * PT_PAGE_SIZE);
-	w->drain = w->page + PT_PAGE_SIZE;
+	w->drain = (char *)w->page + PT_PAGE_SIZE;
 	if (p->walker != WALK_VMSPLICE)
 		return 0;
 	/* Non-blocking both ways: a walker must never sleep in the pipe. */
@@ -352,7 +352,9 @@ static void walker_fini(struct pt_task *t)
  */
 static int walk_futex(struct pt_task *t, struct walker *w)
 {
-	if (syscall(SYS_futex, (uint32_t *)w->page, FUTEX_WAKE, 1, NULL, NULL, 0) < 0) {
+	uint32_t *word = w->page;
+
+	if (syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0) < 0) {
 		pt_task_fail(t, "futex(FUTEX_WAKE): %s", strerror(errno));
 		return -1;
 	}
@@ -581,8 +583,9 @@ PT_BENCH(gup_fast) = {
 		"with IPI TLB flushes the freeing CPU waits until every CPU of the mm "
 		"has taken the flush interrupt, which a walker does only when it "
 		"re-enables interrupts; where the flush needs no IPI (a paravirtual "
-		"flush hypercall, AMD INVLPGB) tables are freed after an RCU grace "
-		"period instead (MMU_GATHER_RCU_TABLE_FREE). GUP-fast only walks "
+		"flush hypercall, AMD INVLPGB) that wait proves nothing, and tables are "
+		"freed after an RCU grace period instead (MMU_GATHER_RCU_TABLE_FREE; on "
+		"x86 always since Linux 6.15). GUP-fast only walks "
 		"current->mm, so walkers and unmappers here are threads of one process "
 		"(threads mode only).\n\n"
 		"--unmappers threads each own --tables 2 MiB-aligned slots fenced by "
@@ -605,8 +608,9 @@ PT_BENCH(gup_fast) = {
 		"walkers: how much the unmapping slows the walkers), "
 		"tlb_shootdowns_per_op (the TLB row of /proc/interrupts, all CPUs, over "
 		"both phases, per munmap; it counts flushes taken by interrupt, so a "
-		"paravirtual flush deferred for a preempted vCPU is not in it). Put the walkers on CPUs of their own "
-		"(the default placement does when there are enough CPUs); --walkers 0 "
+		"paravirtual flush deferred for a preempted vCPU is not in it). Put the "
+		"walkers on CPUs of their own (the default placement does when there "
+		"are enough CPUs); --walkers 0 "
 		"is the control run.\n\n"
 		"Self-check walkers-concurrent: in every repetition the walkers walked "
 		"in the walker phase, and munmaps happened in both phases; the detail "

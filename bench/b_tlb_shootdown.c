@@ -7,6 +7,12 @@
  * and their TLBs hold the region's entries.  One mutator thread changes the
  * region's mappings in a way that requires a flush, so every operation is a
  * remote flush: an IPI to each reader's CPU, or a paravirtual hypercall.
+ *
+ * The region is shared anonymous memory (shmem), not private: after
+ * MADV_DONTNEED a reader's read fault would map the zero page, and the
+ * mutator's write would then replace it by copy-on-write, one more remote
+ * flush per page.  Shared pages stay in the page cache and fault back in
+ * writable, so one operation is one flush.
  */
 #include "config.h"
 
@@ -105,7 +111,7 @@ static int setup(struct pt_run *run)
 	}
 	s->size = size;
 	a = mmap(s->region, size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (a != s->region) {
 		pt_error(run, "mmap of %zu bytes at %p: %s", size, (void *)s->region,
 			 a == MAP_FAILED ? strerror(errno) : "placed elsewhere (Linux < 4.17?)");
@@ -311,7 +317,8 @@ PT_BENCH(tlb_shootdown) = {
 	.summary = "remote TLB flush cost: mprotect or MADV_DONTNEED under readers on other CPUs",
 	.description =
 		"A TLB flush reaches another CPU only if a thread of the same mm has "
-		"run there (mm_cpumask) and the CPU is not in lazy TLB mode. Here task "
+		"run there (mm_cpumask) and the CPU is not in lazy TLB mode (a flush "
+		"that frees page tables reaches lazy CPUs too). Here task "
 		"0 (the mutator) changes the mappings of a shared region while tasks 1 "
 		"and up (the readers, threads of the same process, each bound to its "
 		"own CPU) keep reading one byte of every page of it, so the mm is live "
@@ -321,17 +328,16 @@ PT_BENCH(tlb_shootdown) = {
 		"paravirtual flush hypercall in a guest that has one (which still "
 		"interrupts the vCPUs that are running, and defers the flush for "
 		"preempted ones).\n\n"
-		"The region is --pages 4 KiB pages at a 2 MiB boundary, THP off, all "
-		"written before the run. --op mprotect: one operation is one mprotect() "
-		"of the whole region, alternately read-only and read-write; both "
-		"directions change every PTE (going back to read-write, current kernels "
-		"make exclusive anonymous pages writable at once) and flush. --op "
-		"dontneed: one operation is madvise(MADV_DONTNEED) of the region, whose "
-		"zap flushes, then one write per page to fault it back in, which the "
-		"time includes; a reader may map the zero page first, and the write "
-		"replacing it flushes again. With --pages 512 or more, kernels with "
-		"CONFIG_PT_RECLAIM (x86_64, Linux 6.14+) may also free the emptied PTE "
-		"tables, so each operation frees and rebuilds page tables too.\n\n"
+		"The region is --pages 4 KiB pages of shared anonymous memory at a "
+		"2 MiB boundary, THP off, all written before the run. --op mprotect: "
+		"one operation is one mprotect() of the whole region, alternately "
+		"read-only and read-write; both directions change every PTE and flush. "
+		"--op dontneed: one operation is madvise(MADV_DONTNEED) of the region, "
+		"whose zap flushes, then one write per page to map the pages back "
+		"(minor faults: shared pages stay in memory, nothing is zeroed or "
+		"copied), which the time includes. With --pages 512 or more, kernels "
+		"with CONFIG_PT_RECLAIM (x86_64, Linux 6.14+) may also free the emptied "
+		"PTE tables, so each operation frees and rebuilds page tables too.\n\n"
 		"Metrics: flushes_per_sec (mutator operations per second), ns_per_flush "
 		"(mean time of one operation), tlb_shootdowns_per_op and ipis_per_op "
 		"(the TLB and CAL rows of /proc/interrupts, all CPUs, per operation; "
