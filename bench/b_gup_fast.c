@@ -158,31 +158,18 @@ static size_t span(const struct params *p)
 	return (size_t)p->tables * PT_PMD_SIZE;
 }
 
-/*
- * Fill the slots with an inaccessible placeholder.  pt_reserve_slots()
- * leaves them unmapped, and an mmap(NULL) of another thread (a thread
- * stack being created right now, a malloc arena) could land there.
- */
+/* Put the placeholder back over the emptied slots (pt_slots_hold()). */
 static int hold_slots(struct pt_task *t, struct unmapper *u)
 {
 	const struct params *p = t->run->params;
-	void *a = mmap(u->start, span(p), PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
-		       -1, 0);
 
-	if (a == u->start) {
+	if (!pt_slots_hold(u->start, span(p))) {
 		u->held = true;
 		return 0;
 	}
-	if (a == MAP_FAILED)
-		pt_task_fail(t, "mmap of the placeholder at %p: %s%s", (void *)u->start,
-			     strerror(errno), errno == EEXIST ?
-			     " (another mapping took the slots while they were free)" : "");
-	else
-		pt_task_fail(t, "mmap at %p placed at %p: MAP_FIXED_NOREPLACE needs Linux 4.17",
-			     (void *)u->start, a);
-	if (a != MAP_FAILED)
-		munmap(a, span(p));
+	pt_task_fail(t, "re-reserving the slots at %p: %s%s", (void *)u->start,
+		     strerror(errno), errno == EEXIST ?
+		     " (another mapping took them while they were free)" : "");
 	return -1;
 }
 
@@ -203,7 +190,8 @@ static int unmapper_init(struct pt_task *t)
 			     p->tables, strerror(errno));
 		return -1;
 	}
-	return hold_slots(t, u);
+	u->held = true;		/* the reservation is the placeholder */
+	return 0;
 }
 
 static void unmapper_fini(struct pt_task *t)
@@ -229,24 +217,14 @@ static void unmapper_fini(struct pt_task *t)
 /* Map the slots over the placeholder and build one PTE table in each. */
 static int build(struct pt_task *t, struct unmapper *u)
 {
-	const struct params *p = t->run->params;
-	size_t len = span(p);
-	char *a;
+	size_t len = span(t->run->params);
 
-	/* MAP_FIXED only ever replaces our own placeholder. */
-	a = mmap(u->start, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-	if (a == MAP_FAILED) {
-		pt_task_fail(t, "mmap of %zu bytes: %s", len, strerror(errno));
+	if (pt_slots_map(u->start, len)) {
+		pt_task_fail(t, "mapping %zu bytes at %p: %s", len, (void *)u->start,
+			     strerror(errno));
 		return -1;
 	}
-	/* A huge page would need no PTE table: nothing to free. */
-	if (madvise(a, len, MADV_NOHUGEPAGE) && errno != EINVAL) {
-		pt_task_fail(t, "madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
-		return -1;
-	}
-	for (size_t off = 0; off < len; off += PT_PMD_SIZE)
-		a[off] = 1;
+	pt_slots_touch(u->start, len);
 	return 0;
 }
 

@@ -6,7 +6,8 @@
  *
  * Layout: the N 2 MiB slots are 2 MiB-aligned and fenced by PROT_NONE guard
  * slots (pt_reserve_slots()), so no other VMA shares their page tables and
- * free_pgtables() may free every one of them.
+ * free_pgtables() may free every one of them.  Between operations a
+ * PROT_NONE placeholder holds the slots, so no other mapping lands there.
  */
 #include "config.h"
 
@@ -67,27 +68,12 @@ static uint64_t mem_needed(const struct pt_run *run)
 	return p->tables * 2 * PT_PAGE_SIZE;
 }
 
-static int touch_slots(struct pt_task *t, char *start, size_t len, bool map)
+static int map_slots(struct pt_task *t, char *at, size_t len)
 {
-	if (map) {
-		void *a = mmap(start, len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-
-		if (a != start) {
-			pt_task_fail(t, "mmap at %p: %s", (void *)start,
-				     a == MAP_FAILED ? strerror(errno) : "placed elsewhere");
-			if (a != MAP_FAILED)
-				munmap(a, len);
-			return -1;
-		}
-		if (madvise(start, len, MADV_NOHUGEPAGE)) {
-			pt_task_fail(t, "madvise(MADV_NOHUGEPAGE): %s", strerror(errno));
-			return -1;
-		}
-	}
-	for (size_t off = 0; off < len; off += PT_PMD_SIZE)
-		start[off] = 1;
-	return 0;
+	if (!pt_slots_map(at, len))
+		return 0;
+	pt_task_fail(t, "mapping %zu bytes at %p: %s", len, (void *)at, strerror(errno));
+	return -1;
 }
 
 /* Build the tables: map (munmap path), grow (mremap path), then write. */
@@ -98,15 +84,32 @@ static int build(struct pt_task *t, struct region *r)
 
 	switch (p->via) {
 	case VIA_MUNMAP:
-		return touch_slots(t, r->start, len, true);
+		if (map_slots(t, r->start, len))
+			return -1;
+		break;
 	case VIA_MREMAP:
-		if (mremap(r->stub, PT_PAGE_SIZE, PT_PAGE_SIZE + len, 0) != r->stub) {
+		/* Growing in place needs the range free: drop the placeholder. */
+		if (munmap(r->start, len) ||
+		    mremap(r->stub, PT_PAGE_SIZE, PT_PAGE_SIZE + len, 0) != r->stub) {
 			pt_task_fail(t, "mremap grow: %s", strerror(errno));
 			return -1;
 		}
 		break;
 	}
-	return touch_slots(t, r->start, len, false);
+	pt_slots_touch(r->start, len);
+	return 0;
+}
+
+/* After the timed freeing: the placeholder back over the emptied slots. */
+static int restore(struct pt_task *t, struct region *r)
+{
+	const struct params *p = t->run->params;
+
+	if (p->via == VIA_DONTNEED || !pt_slots_hold(r->start, span(p)))
+		return 0;
+	pt_task_fail(t, "re-reserving the slots: %s%s", strerror(errno),
+		     errno == EEXIST ? " (another mapping took them)" : "");
+	return -1;
 }
 
 static int free_tables(struct pt_task *t, struct region *r)
@@ -148,20 +151,21 @@ static int task_init(struct pt_task *t)
 			     (unsigned long long)p->tables, strerror(errno));
 		return -1;
 	}
-	if (p->via != VIA_MUNMAP) {
-		/* dontneed: one lasting mapping; mremap: a stub page that grows. */
-		size_t len = p->via == VIA_MREMAP ? PT_PAGE_SIZE : span(p);
-		char *at = p->via == VIA_MREMAP ? r->start - PT_PAGE_SIZE : r->start;
-
-		if (p->via == VIA_MREMAP)
-			munmap(at, PT_PAGE_SIZE);	/* from the guard */
-		r->stub = at;
-		/* The stub's own PTE table lives in the guard slot, untouched by ops. */
-		if (touch_slots(t, at, len, true))
+	if (p->via == VIA_DONTNEED && map_slots(t, r->start, span(p)))
+		return -1;		/* one lasting mapping */
+	if (p->via == VIA_MREMAP) {
+		/*
+		 * A stub page that grows over the slots and shrinks back: the
+		 * last page of the lower guard.  Its own PTE table lives in the
+		 * guard slot, which no operation touches.
+		 */
+		r->stub = r->start - PT_PAGE_SIZE;
+		if (map_slots(t, r->stub, PT_PAGE_SIZE))
 			return -1;
+		r->stub[0] = 1;
 	}
 	/* One untimed cycle, so upper-level tables exist before measuring. */
-	if (build(t, r) || free_tables(t, r))
+	if (build(t, r) || free_tables(t, r) || restore(t, r))
 		return -1;
 	return 0;
 }
@@ -204,6 +208,8 @@ static void task(struct pt_task *t)
 			return;
 		t1 = pt_now_ns();
 		v2 = pt_vmpte_kb();
+		if (restore(t, r))
+			return;
 		if (v0 < 0 || v1 < 0 || v2 < 0) {
 			pt_task_fail(t, "cannot read VmPTE from /proc/self/status");
 			return;
@@ -296,11 +302,11 @@ PT_BENCH(pt_teardown) = {
 		"Each operation writes one byte into each of --tables 2 MiB-aligned slots, "
 		"which builds one PTE table per slot (THP off), then frees the tables by "
 		"--via and times only that. The slots are fenced by PROT_NONE guard slots "
-		"so that no other VMA shares their page tables.\n"
+		"so that no other VMA shares their page tables.\n\n"
 		"Extra --tasks are threads of the same process that spin on other CPUs: "
 		"the mm is live there, so the flush that must precede freeing a table goes "
 		"to remote CPUs (an IPI, or a paravirtual flush hypercall in a guest), and "
-		"with RCU table free the tables are freed after a grace period.\n"
+		"with RCU table free the tables are freed after a grace period.\n\n"
 		"Metrics: ns_per_table (time of the freeing call divided by --tables), "
 		"free_us_p50 (median freeing call), tables_built and tables_freed (per "
 		"operation, from VmPTE in /proc/self/status), tlb_shootdowns_per_op. A "

@@ -101,33 +101,37 @@ static const struct {
 
 #define N_COPTS (sizeof(copts) / sizeof(copts[0]))
 
+/* Fill lines up to 78 columns; "\n" ends a line, "\n\n" leaves a blank one. */
 static void print_wrapped(FILE *f, const char *text, int indent)
 {
-	int col = indent;
 	const char *p = text;
+	int col = 0;
 
-	fprintf(f, "%*s", indent, "");
 	while (*p) {
-		size_t w = strcspn(p, " \n");
+		int w = (int)strcspn(p, " \n");
 
-		if (col > indent && col + (int)w > 78) {
-			fprintf(f, "\n%*s", indent, "");
-			col = indent;
+		if (w) {
+			if (col && indent + col + 1 + w > 78) {
+				fputc('\n', f);
+				col = 0;
+			}
+			if (col)
+				fputc(' ', f);
+			else
+				fprintf(f, "%*s", indent, "");
+			fprintf(f, "%.*s", w, p);
+			col += (col ? 1 : 0) + w;
+			p += w;
 		}
-		fprintf(f, "%.*s", (int)w, p);
-		col += (int)w;
-		p += w;
 		if (*p == '\n') {
-			fprintf(f, "\n%*s", indent, "");
-			col = indent;
-			p++;
-		} else if (*p == ' ') {
-			fputc(' ', f);
-			col++;
-			p++;
+			fputc('\n', f);
+			col = 0;
 		}
+		if (*p)
+			p++;
 	}
-	fputc('\n', f);
+	if (col)
+		fputc('\n', f);
 }
 
 static void print_common_options(FILE *f)

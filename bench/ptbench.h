@@ -209,12 +209,27 @@ void pt_shared_free(void *p, size_t size);
 long pt_vmpte_kb(void);			/* VmPTE of this process, -1 if unknown */
 uint64_t pt_mem_available(void);	/* MemAvailable in bytes, 0 if unknown */
 /*
- * Reserve `slots' 2 MiB-aligned 2 MiB slots with a PROT_NONE guard slot on
- * each side, and leave the slots themselves unmapped: the caller maps them
- * with MAP_FIXED_NOREPLACE, so no other VMA shares their page tables and a
- * clash with another mapping is an error, not silent damage.  Returns the
- * start of the first slot (NULL on failure); munmap(*base, *len) frees all.
+ * Reserve `slots' 2 MiB-aligned 2 MiB slots with a guard slot on each side,
+ * all PROT_NONE: no other VMA can share the slots' page tables, and no
+ * mmap(NULL) of another thread (a new thread's stack, a malloc arena) can
+ * land in them.  Returns the start of the first slot, NULL on failure;
+ * munmap(*base, *len) frees all.
+ *
+ * An operation then maps the slots read-write over the placeholder with
+ * pt_slots_map(), frees them (munmap...), and puts the placeholder back
+ * with pt_slots_hold(), which fails with EEXIST if another mapping took
+ * the range meanwhile (instead of damaging it).
  */
 void *pt_reserve_slots(size_t slots, void **base, size_t *len);
+/* Read-write over the placeholder, THP off (a huge page has no PTE table). */
+int pt_slots_map(void *start, size_t len);	/* 0, or -1 with errno */
+int pt_slots_hold(void *start, size_t len);	/* 0, or -1 with errno */
+
+/* One byte written per 2 MiB slot: builds one PTE table in each. */
+static inline void pt_slots_touch(void *start, size_t len)
+{
+	for (size_t off = 0; off < len; off += PT_PMD_SIZE)
+		((volatile char *)start)[off] = 1;
+}
 
 #endif

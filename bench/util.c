@@ -62,15 +62,36 @@ void *pt_reserve_slots(size_t slots, void **base, size_t *len)
 	if (p == MAP_FAILED)
 		return NULL;
 	start = ((uintptr_t)p + PT_PMD_SIZE - 1) & ~(PT_PMD_SIZE - 1);
-	start += PT_PMD_SIZE;
-	/* Punch the hole the caller maps into; the guards stay PROT_NONE. */
-	if (munmap((void *)start, slots * PT_PMD_SIZE)) {
-		munmap(p, size);
-		return NULL;
-	}
 	*base = p;
 	*len = size;
-	return (void *)start;
+	return (void *)(start + PT_PMD_SIZE);
+}
+
+int pt_slots_map(void *start, size_t len)
+{
+	/* MAP_FIXED replaces only our own placeholder here. */
+	void *p = mmap(start, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -1;
+	return madvise(start, len, MADV_NOHUGEPAGE);
+}
+
+int pt_slots_hold(void *start, size_t len)
+{
+	void *p = mmap(start, len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+		       -1, 0);
+
+	if (p == start)
+		return 0;
+	if (p != MAP_FAILED) {
+		/* A kernel before 4.17 ignores MAP_FIXED_NOREPLACE. */
+		munmap(p, len);
+		errno = EEXIST;
+	}
+	return -1;
 }
 
 void *pt_shared_alloc(size_t size)
