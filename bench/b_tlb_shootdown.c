@@ -110,13 +110,12 @@ static int setup(struct pt_run *run)
 		goto out_free;
 	}
 	s->size = size;
+	/* MAP_FIXED over our own PROT_NONE placeholder, nothing else. */
 	a = mmap(s->region, size, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (a != s->region) {
+		 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (a == MAP_FAILED) {
 		pt_error(run, "mmap of %zu bytes at %p: %s", size, (void *)s->region,
-			 a == MAP_FAILED ? strerror(errno) : "placed elsewhere (Linux < 4.17?)");
-		if (a != MAP_FAILED)
-			munmap(a, size);
+			 strerror(errno));
 		goto out_unmap;
 	}
 	/* 4 KiB entries: a huge page would make it one TLB entry, one PTE. */
