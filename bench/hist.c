@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Log-linear latency histogram: values below 32 are exact, above that each
- * power of two is split in 32 buckets, so a bucket is at most 1/32 (3.1%)
+ * Log-linear latency histogram: values below 128 are exact, above that each
+ * power of two is split in 128 buckets, so a bucket is at most 1/128 (0.8%)
  * wide relative to its value.  Recording is O(1) and allocation-free, which
- * is what lets benchmarks time every operation.
+ * is what lets benchmarks time every operation.  Quantiles interpolate
+ * linearly inside the bucket, so they move smoothly between repetitions
+ * instead of jumping from bucket to bucket.
  */
 #include "config.h"
 
@@ -34,17 +36,16 @@ uint64_t pt_hist_lower(unsigned index)
 	return ((uint64_t)PT_HIST_SUB | (index & (PT_HIST_SUB - 1))) << shift;
 }
 
-static double bucket_mid(unsigned index)
+/* Value of the k-th (0-based) of the n values in bucket i, spread evenly. */
+static double bucket_value(unsigned index, uint64_t k, uint64_t n)
 {
-	uint64_t lo = pt_hist_lower(index);
-	uint64_t next;
+	double lo = (double)pt_hist_lower(index), width;
 
 	if (index < PT_HIST_SUB)
-		return (double)lo;
-	if (index + 1 >= PT_HIST_BUCKETS)
-		return (double)lo;
-	next = pt_hist_lower(index + 1);
-	return ((double)lo + (double)(next - 1)) / 2.0;
+		return lo;
+	width = index + 1 < PT_HIST_BUCKETS ?
+		(double)(pt_hist_lower(index + 1) - pt_hist_lower(index)) : 0;
+	return lo + width * ((double)k + 0.5) / (double)n;
 }
 
 double pt_hist_quantile(const struct pt_hist *h, double q)
@@ -62,9 +63,9 @@ double pt_hist_quantile(const struct pt_hist *h, double q)
 	if (rank < 1)
 		rank = 1;
 	for (unsigned i = 0; i < PT_HIST_BUCKETS; i++) {
+		if (seen + h->bucket[i] >= rank)
+			return bucket_value(i, rank - seen - 1, h->bucket[i]);
 		seen += h->bucket[i];
-		if (seen >= rank)
-			return bucket_mid(i);
 	}
 	return NAN;
 }

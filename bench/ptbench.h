@@ -39,7 +39,7 @@ struct pt_opt {
 
 /* ---- latency histograms (log-linear buckets, HDR style) --------------- */
 
-#define PT_HIST_SUB_BITS	5
+#define PT_HIST_SUB_BITS	7
 #define PT_HIST_SUB		(1u << PT_HIST_SUB_BITS)
 #define PT_HIST_BUCKETS		(64u << PT_HIST_SUB_BITS)
 
@@ -69,7 +69,7 @@ static inline void pt_hist_add(struct pt_hist *h, uint64_t v)
 
 void pt_hist_reset(struct pt_hist *h);
 void pt_hist_merge(struct pt_hist *dst, const struct pt_hist *src);
-/* Value at quantile q (0..1): the midpoint of the bucket holding it; NAN if empty. */
+/* Value at quantile q (0..1), interpolated inside its bucket; NAN if empty. */
 double pt_hist_quantile(const struct pt_hist *h, double q);
 uint64_t pt_hist_lower(unsigned index);	/* smallest value of a bucket */
 
