@@ -26,6 +26,7 @@ struct pt_common {
 	bool tasks_given;
 	bool processes;
 	bool oversubscribe;
+	bool no_aslr;
 	bool quiet;
 	const char *pin;
 	const char *events;

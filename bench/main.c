@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <unistd.h>
 
 #include "counters.h"
@@ -64,7 +65,7 @@ const struct pt_bench *pt_bench_find(const char *name)
 
 enum copt {
 	C_DURATION, C_ITERATIONS, C_REPS, C_WARMUP, C_TASKS, C_MODE, C_PIN,
-	C_OVERSUB, C_EVENTS, C_OUTPUT, C_LABEL, C_QUIET, C_HELP,
+	C_OVERSUB, C_NO_ASLR, C_EVENTS, C_OUTPUT, C_LABEL, C_QUIET, C_HELP,
 };
 
 static const struct {
@@ -88,6 +89,11 @@ static const struct {
 		"second PUs; scatter spreads over packages first; none leaves tasks unbound; "
 		"or a CPU list such as 0,2-3 (default compact)." },
 	[C_OVERSUB]	= { "oversubscribe", 0, NULL, "Allow more tasks than CPUs." },
+	[C_NO_ASLR]	= { "no-aslr", 0, NULL,
+		"Run with address-space layout randomization off (ptbench re-executes itself "
+		"with ADDR_NO_RANDOMIZE). Every repetition of a run shares one layout, and on "
+		"some machines the layout alone moves mmap-heavy figures by several percent "
+		"from one run to the next; a fixed layout removes that noise from comparisons." },
 	[C_EVENTS]	= { "events", 0, "default|none|LIST",
 		"perf events to count per repetition, libpfm4 names separated by commas "
 		"(default: task-clock, page-faults, context-switches, cpu-migrations, cycles, "
@@ -345,6 +351,7 @@ static int set_common(struct argp *a, enum copt id, const char *val,
 		c->label = val;
 		return 0;
 	case C_OVERSUB:
+	case C_NO_ASLR:
 	case C_QUIET:
 	case C_HELP:
 		break;
@@ -395,6 +402,8 @@ static int parse_run_args(struct argp *a, const struct pt_bench *b,
 					c->quiet = true;
 				if (id == C_OVERSUB)
 					c->oversubscribe = true;
+				if (id == C_NO_ASLR)
+					c->no_aslr = true;
 				continue;
 			}
 			val = opt_value(a, eq, name);
@@ -444,6 +453,7 @@ static json_t *params_json(const struct pt_bench *b, const struct pt_common *c,
 	json_object_set_new(p, "mode", json_string(c->processes ? "processes" : "threads"));
 	json_object_set_new(p, "pin", json_string(c->pin));
 	json_object_set_new(p, "events", json_string(c->events));
+	json_object_set_new(p, "aslr", json_boolean(!(personality(0xffffffff) & ADDR_NO_RANDOMIZE)));
 	for (const struct pt_opt *o = b->opts; o && o->name; o++) {
 		const char *field = (const char *)params + o->off;
 		json_t *v = NULL;
@@ -610,6 +620,23 @@ out:
 	return status;
 }
 
+/* Start again with a fixed layout; returns only on failure. */
+static int reexec_without_aslr(char **argv)
+{
+	int persona = personality(0xffffffff);
+
+	if (persona < 0 || (persona & ADDR_NO_RANDOMIZE))
+		return 0;
+	if (personality((unsigned long)persona | ADDR_NO_RANDOMIZE) < 0) {
+		fprintf(stderr, "ptbench: --no-aslr: personality: %s\n", strerror(errno));
+		return -1;
+	}
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "ptbench: --no-aslr: cannot re-execute /proc/self/exe: %s\n",
+		strerror(errno));
+	return -1;
+}
+
 static int cmd_run(int argc, char **argv, const sigset_t *sigs)
 {
 	struct pt_harness h = {
@@ -666,6 +693,10 @@ static int cmd_run(int argc, char **argv, const sigset_t *sigs)
 		fprintf(stderr, "%s: --mode processes is not possible: its tasks must share one address space\n",
 			prog);
 		status = PT_EXIT_USAGE;
+		goto out;
+	}
+	if (h.o.no_aslr && reexec_without_aslr(argv)) {
+		status = PT_EXIT_FAIL;
 		goto out;
 	}
 	run->processes = h.o.processes;

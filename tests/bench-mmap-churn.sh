@@ -68,3 +68,10 @@ validate_result "$r"
 jq_true "$r" '.counters["no-such-event"].supported == false and (.counters["no-such-event"].reason | test("libpfm4"))' \
 	"an unknown event is unsupported, with libpfm4's reason"
 pass "event lists"
+
+r="$T/noaslr.json"
+expect_exit 0 "$PTBENCH" run mmap-churn --no-aslr "${short[@]}" -o "$r"
+validate_result "$r"
+jq_true "$r" '.params.aslr == false' "--no-aslr runs with a fixed layout"
+jq_true "$T/none.json" '.params.aslr == true' "layout randomization recorded by default"
+pass "--no-aslr"

@@ -9,7 +9,7 @@
 #    histogram insert, tests/hist-cost) against the cheapest operation
 #    timed that way (gup-fast and pt-teardown with one table).  Target: < 2%.
 #
-# Usage: tests/overhead.sh [ROUNDS [SECONDS]]   (default 10 rounds of 2 s)
+# Usage: [PT_OVERHEAD_ASLR=1] tests/overhead.sh [ROUNDS [SECONDS]]   (default 10 rounds of 2 s)
 # On a shared machine single rounds vary by +-5% or more: read the median
 # and the quartiles of the pair ratios, not one round.
 # Run from anywhere after a build; `make bench` runs it.
@@ -22,6 +22,15 @@ BARE=$top_builddir/tests/bare-mmap
 COST=$top_builddir/tests/hist-cost
 rounds=${1:-10}
 secs=${2:-2}
+# ASLR off on both sides by default: the layout alone moves this figure by
+# several percent from one process to the next (PT_OVERHEAD_ASLR=1 keeps it).
+if [ "${PT_OVERHEAD_ASLR:-0}" = 1 ]; then
+	aslr_a=()
+	aslr_b=()
+else
+	aslr_a=(--no-aslr)
+	aslr_b=(setarch -R)
+fi
 
 case $rounds$secs in
 *[!0-9.]*) echo "usage: $0 [ROUNDS [SECONDS]]" >&2; exit 2 ;;
@@ -47,12 +56,12 @@ cpu=$("$PTBENCH" run mmap-churn --tasks 1 --duration 0.1 --reps 1 --warmup 0 -q 
 echo "mmap-churn --size 128M --touch none --tasks 1 vs bare loop, $rounds x ${secs}s each, both on CPU $cpu:"
 printf '  %-6s %14s %14s %8s\n' round ptbench bare ratio
 run_a() {
-	"$PTBENCH" run mmap-churn --size 128M --touch none --tasks 1 \
+	"$PTBENCH" run mmap-churn --size 128M --touch none --tasks 1 "${aslr_a[@]}" \
 		--duration "$secs" --reps 1 --warmup 0.5 -q -o "$tmp/a.json"
 	jq '.metrics.ops_per_sec.samples[0]' "$tmp/a.json"
 }
 run_b() {
-	taskset -c "$cpu" "$BARE" $((128 << 20)) "$secs"
+	taskset -c "$cpu" "${aslr_b[@]}" "$BARE" $((128 << 20)) "$secs"
 }
 for i in $(seq "$rounds"); do
 	if [ $((i % 2)) -eq 1 ]; then
