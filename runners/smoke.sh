@@ -90,7 +90,7 @@ for b in "${benches[@]}"; do
 	def mean: add / length;
 	def sd: (mean) as $m | if length > 1 then (map(. - $m | . * .) | add / (length - 1) | sqrt) else 0 end;
 	def num: . * 1000 | round / 1000 | tostring;
-	"\n\(.bench) \(.command[3:] | join(" "))",
+	"\n\(.bench) \(.command[3:] | .[:index("--duration")] | join(" "))",
 	(.metrics | to_entries[] | .value as $v |
 		"  \(.key | . + " " * ([24 - length, 1] | max))" +
 		"\($v.samples | mean | num | " " * ([14 - length, 0] | max) + .) " +
