@@ -36,6 +36,21 @@ if [ -z "${JQ:-}" ]; then
 fi
 export top_srcdir top_builddir PTBENCH JQ
 
+# Figures measured while another test loads the machine are not comparable.
+# Every test holds a shared lock on the build tree's test lock while it
+# runs; a test that compares figures (two runs of one kernel must agree)
+# calls pt_machine_alone first and waits until it is the only test running.
+if command -v flock >/dev/null 2>&1 && [ -d "$top_builddir" ] &&
+	exec 9>>"$top_builddir/.ptbench-test.lock"; then
+	flock -s 9
+	pt_machine_alone() {
+		flock -u 9
+		flock -x 9
+	}
+else
+	pt_machine_alone() { :; }
+fi
+
 fail() {
 	printf 'FAIL: %s\n' "$*" >&2
 	exit 1

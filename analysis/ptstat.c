@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptstat: statistics, tables and plots over ptbench result sets.  This
+ * file is the command line and the help; resultset.c reads the sets,
+ * report.c compares and prints them, plot.c draws them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "plot.h"
+#include "report.h"
+#include "resultset.h"
+
+enum cmd { CMD_SHOW = 1, CMD_COMPARE = 2, CMD_PLOT = 4 };
+
+static const char *const cmd_names[] = {
+	[CMD_SHOW] = "show", [CMD_COMPARE] = "compare", [CMD_PLOT] = "plot",
+};
+
+enum opt_id { O_FORMAT, O_ALPHA, O_MIN_CHANGE, O_CORRECTION, O_VERBOSE, O_OUTPUT,
+	      O_JOBS, O_HELP };
+
+static const struct {
+	const char *name;
+	char short_name;
+	bool takes_value;
+	unsigned cmds;		/* the commands that accept it */
+} opts[] = {
+	[O_FORMAT]	= { "format", 0, true, CMD_SHOW | CMD_COMPARE },
+	[O_ALPHA]	= { "alpha", 0, true, CMD_COMPARE },
+	[O_MIN_CHANGE]	= { "min-change", 0, true, CMD_COMPARE },
+	[O_CORRECTION]	= { "correction", 0, true, CMD_COMPARE },
+	[O_VERBOSE]	= { "verbose", 'v', false, CMD_COMPARE },
+	[O_OUTPUT]	= { "output", 'o', true, CMD_SHOW | CMD_COMPARE | CMD_PLOT },
+	[O_JOBS]	= { "jobs", 'j', true, CMD_PLOT },
+	[O_HELP]	= { "help", 'h', false, CMD_SHOW | CMD_COMPARE | CMD_PLOT },
+};
+
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+struct args {
+	enum cmd cmd;
+	const char *prog;	/* "ptstat compare", for messages */
+	const char **sets;
+	size_t nsets;
+	struct rp_options ro;
+	const char *output;
+	long jobs;
+	bool help;
+};
+
+/* ---- help ------------------------------------------------------------------ */
+
+static void usage(FILE *f)
+{
+	fputs("Usage: ptstat show SET [--format FORMAT] [-o FILE]\n"
+"       ptstat compare SET_A SET_B [SET_C ...] [options]\n"
+"       ptstat plot SET [SET ...] -o DIR [--jobs N]\n"
+"       ptstat COMMAND --help\n"
+"       ptstat --version\n"
+"\n"
+"Statistics over ptbench result sets, for comparing kernels.\n"
+"\n"
+"A result set is a directory, usually results/LABEL/, holding one ptbench\n"
+"result (JSON, schema ptbench/1) per suite entry and, optionally, system.json\n"
+"(the output of ptbench sysinfo); other files are ignored. The set is named by\n"
+"its directory's basename. Entries are matched across sets by their label,\n"
+"metrics by their name.\n"
+"\n"
+"Commands:\n"
+"  show      n, mean, standard deviation, CV, min and max of every metric of\n"
+"            one set\n"
+"  compare   sets side by side, each against the first (the baseline): change,\n"
+"            confidence interval, Welch and Mann-Whitney tests, and a verdict\n"
+"            per metric: better, worse or no significant change\n"
+"  plot      bar charts with confidence intervals, box plots of the samples and\n"
+"            scaling curves, rendered by gnuplot to PNG and SVG\n"
+"\n"
+"Formats (show and compare): text (the default), markdown, csv, json and\n"
+"kernbench. 'ptstat COMMAND --help' explains each command, its statistics and\n"
+"its formats.\n"
+"\n"
+"Every result file is checked as it is read. A file that is not valid JSON,\n"
+"has another schema than ptbench/1, lacks a field or has one of the wrong\n"
+"type, holds a sample that is not a finite number, or a metric with more or\n"
+"fewer samples than params.reps is reported as\n"
+"  ptstat: FILE: FIELD: what is wrong\n"
+"and left out; the rest of the set is still used.\n"
+"\n"
+"Exit status: 0 done; 1 done, but a file was left out (see the messages), or\n"
+"the output could not be written or rendered; 2 bad usage or nothing to show\n"
+"(an unknown command or option, a missing set, a set without a valid result).\n", f);
+}
+
+static void show_help(FILE *f)
+{
+	fputs("Usage: ptstat show SET [--format FORMAT] [-o FILE]\n"
+"\n"
+"Summarizes every metric of every entry of the result set SET: the number of\n"
+"repetitions n, the mean, the sample standard deviation sd (the sum of squared\n"
+"deviations divided by n - 1), the coefficient of variation CV = sd / |mean|\n"
+"in percent, the minimum and the maximum.\n"
+"\n"
+"With one repetition (n=1) there is no standard deviation: the figures are\n"
+"shown and a note says \"n=1: no standard deviation\". A metric that is\n"
+"higher- or lower-is-better and gave the same value in every repetition gets\n"
+"a note \"zero variance\": a timer too coarse for the operation, or a figure\n"
+"that is not measured at all, looks like that.\n"
+"\n"
+"Options:\n"
+"  --format FORMAT   text (default): one block per entry, one line per metric;\n"
+"                    markdown: one GitHub table per entry;\n"
+"                    csv: one row per entry and metric, with a header row:\n"
+"                      set,kernel,tlb_flush,table_free,entry,bench,description,\n"
+"                      metric,unit,better,n,mean,sd,cv_pct,min,max\n"
+"                    json: {\"schema\": \"ptstat-show/1\",\n"
+"                      \"set\": {label, dir, kernel, tlb_flush, table_free},\n"
+"                      \"entries\": [{label, bench, description, notes,\n"
+"                        metrics: [{name, unit, better, n, mean, sd, cv_pct,\n"
+"                        min, max}]}]}\n"
+"                      (sd and cv_pct are null when n=1);\n"
+"                    kernbench: kernbench's own block per entry:\n"
+"                      Average LABEL Run (std deviation):\n"
+"                      NAME MEAN (SD)\n"
+"                    with six significant digits; kernbench's metrics by its\n"
+"                    names (elapsed_s is \"Elapsed Time\", user_s \"User Time\",\n"
+"                    system_s \"System Time\", percent_cpu \"Percent CPU\",\n"
+"                    context_switches \"Context Switches\", sleeps \"Sleeps\").\n"
+"  -o, --output FILE write to FILE (replaced atomically) instead of standard\n"
+"                    output\n"
+"  -h, --help        this help\n"
+"\n"
+"Exit status: 0 done; 1 done, but a file was left out or the output could not\n"
+"be written; 2 bad usage or nothing to show.\n", f);
+}
+
+static void compare_help(FILE *f)
+{
+	fputs("Usage: ptstat compare SET_A SET_B [SET_C ...] [options]\n"
+"\n"
+"Compares result sets, typically one suite run on two kernels. SET_A is the\n"
+"baseline; each other set is compared with it, entry by entry (matched by\n"
+"label) and metric by metric (matched by name). An entry or a metric that only\n"
+"some sets have is listed, marked \"only in a\" or \"missing in b\". The column\n"
+"of each set is headed by its label and, from its system.json (or, without\n"
+"one, from its results), the kernel release, the TLB flush mode and the\n"
+"page-table free mode: \"a: 6.18.44 pv-kvm rcu-free\".\n"
+"\n"
+"Options:\n"
+"  --format FORMAT     text (default), markdown, csv, json or kernbench (below)\n"
+"  --alpha P           significance level of the adjusted p-value (default 0.05)\n"
+"  --min-change PCT    the smallest change, in percent of the baseline mean,\n"
+"                      that can be judged better or worse (default 2)\n"
+"  --correction bh|holm\n"
+"                      multiple-comparison correction (default bh)\n"
+"  -v, --verbose       text and markdown: add the confidence interval and the\n"
+"                      p-values of each comparison\n"
+"  -o, --output FILE   write to FILE (replaced atomically) instead of standard\n"
+"                      output\n"
+"  -h, --help          this help\n"
+"\n"
+"Statistics, per entry, metric and set:\n"
+"  mean (sd)   the mean over the repetitions and the sample standard\n"
+"              deviation (divided by n - 1).\n"
+"  change      (mean - baseline mean) / |baseline mean|, in percent.\n"
+"  95% CI      the 95% confidence interval of mean - baseline mean, from\n"
+"              Welch's t distribution (in the metric's unit in csv and json,\n"
+"              in percent of the baseline mean in text and markdown).\n"
+"  Welch p     two-sided p-value of Welch's t-test, which does not assume\n"
+"              equal variances (Welch-Satterthwaite degrees of freedom). When\n"
+"              both sides have zero variance the test is degenerate: p is 1 if\n"
+"              the means are equal, else 0, and a note says so.\n"
+"  MWU p       two-sided p-value of the Mann-Whitney U test, a rank test that\n"
+"              assumes no distribution: exact for up to 20 repetitions a side\n"
+"              without ties, else the normal approximation with tie and\n"
+"              continuity corrections. A cross-check; the verdict uses Welch.\n"
+"  adj p       the Welch p-value adjusted for the number of comparisons:\n"
+"              with many metrics, some p-values fall below alpha by chance.\n"
+"              bh (Benjamini-Hochberg) bounds the expected share of false\n"
+"              findings among the changes reported; holm (Holm's step-down)\n"
+"              bounds the chance of any false finding, and is stricter. The\n"
+"              family is every comparison in the report of a metric whose\n"
+"              direction is higher or lower (all entries, metrics and sets).\n"
+"\n"
+"Verdict: a metric is better or worse (by its direction: higher or lower is\n"
+"better) when its adjusted p-value is below alpha AND its change is at least\n"
+"--min-change percent; anything else is \"no significant change\" (\"no change\"\n"
+"in the narrow text and kernbench tables). The second condition is practical\n"
+"significance: on a shared machine, runs on different boots differ by a few\n"
+"percent whatever the kernel, and repetitions within one run cannot show\n"
+"that noise, so a smaller difference is not evidence about the kernel. The\n"
+"output states the rule, the correction and alpha. \"info\" metrics (counts\n"
+"such as tables freed) are shown but not judged and not in the correction.\n"
+"A side with one repetition (n=1) has no standard deviation: no test, no\n"
+"verdict. An entry that ran with other parameters in another set gets a note\n"
+"naming them.\n"
+"\n"
+"Formats:\n"
+"  text        per entry, a block like a kernel patch mail: a metric per line,\n"
+"              mean (sd) per set, then the change and verdict of each set\n"
+"              against the baseline; notes; the rule at the end.\n"
+"  markdown    the same as GitHub tables, one per entry.\n"
+"  csv         one row per entry, metric and set, with a header row:\n"
+"              set,kernel,tlb_flush,table_free,baseline,entry,bench,\n"
+"              description,metric,unit,better,n,mean,sd,cv_pct,min,max,\n"
+"              change_pct,ci_lo,ci_hi,welch_p,mwu_p,adj_p,verdict,alpha,\n"
+"              min_change_pct,correction\n"
+"              (the comparison columns are empty in the baseline's rows).\n"
+"  json        {\"schema\": \"ptstat-compare/1\", \"alpha\", \"min_change_pct\",\n"
+"              \"correction\": \"bh\"|\"holm\", \"n_tests\" (p-values in the\n"
+"              correction), \"baseline\" (its label),\n"
+"              \"sets\": [{label, dir, kernel, tlb_flush, table_free}],\n"
+"              \"entries\": [{label, bench, description, present_in: [label],\n"
+"                missing_in: [label], notes: [text],\n"
+"                metrics: [{name, unit, better,\n"
+"                  per_set: [{set, n, mean, sd, cv_pct, min, max}],\n"
+"                  comparisons: [{set, change_pct, ci_lo, ci_hi, welch_p,\n"
+"                    mwu_p, adj_p, verdict}]}]}]}\n"
+"              per_set has one item per set (n 0 and nulls where the metric\n"
+"              is missing), comparisons one per non-baseline set; ci_lo and\n"
+"              ci_hi bound mean - baseline mean in the metric's unit; a figure\n"
+"              that does not exist is null. verdict is \"better\", \"worse\",\n"
+"              \"no significant change\", \"info: not judged\", \"n=1: no\n"
+"              verdict\", \"unit or direction differ: not compared\" or\n"
+"              \"missing in LABEL\".\n"
+"  kernbench   kernbench's blocks side by side: \"Average LABEL Run (std\n"
+"              deviation):\", a line naming the sets, then per metric\n"
+"              \"Elapsed Time 400.498 (0.179679)    Elapsed Time 399.909\n"
+"              (0.162853)  -0.15%  no change\", six significant digits.\n"
+"\n"
+"Exit status: 0 done; 1 done, but a file was left out or the output could not\n"
+"be written; 2 bad usage or nothing to compare.\n", f);
+}
+
+static void plot_help(FILE *f)
+{
+	fputs("Usage: ptstat plot SET [SET ...] -o DIR [--jobs N]\n"
+"\n"
+"Draws the result sets with gnuplot. For each entry and metric (metrics of\n"
+"one entry have different units, so each gets its own chart):\n"
+"  bar-ENTRY-METRIC   the mean of each set as a bar, with the 95% confidence\n"
+"                     interval of the mean (t distribution, n - 1 degrees of\n"
+"                     freedom) as an error bar;\n"
+"  box-ENTRY-METRIC   a box plot of the samples of each set (quartiles,\n"
+"                     median, whiskers to the extremes) with one point per\n"
+"                     repetition.\n"
+"Where entries run the same benchmark with the same parameters but for\n"
+"--tasks (e.g. mmap-churn-1t, -2t, -4t), also:\n"
+"  scaling-BENCH-METRIC  the mean and its confidence interval against the\n"
+"                     task count, one line per set.\n"
+"Each set has one colour in every chart; the legend names it with its kernel\n"
+"release, TLB flush mode and table free mode; titles say whether higher or\n"
+"lower is better, axes carry the units.\n"
+"\n"
+"DIR (created if needed) receives NAME.dat (the data), NAME.gp (the gnuplot\n"
+"script, which reads NAME.dat from its own directory: 'gnuplot NAME.gp' in\n"
+"DIR draws it again), NAME.png (pngcairo, or png where gnuplot lacks cairo)\n"
+"and NAME.svg, and plots.json, which lists every plot:\n"
+"  {\"schema\": \"ptstat-plots/1\", \"sets\": [{label, title, dir, kernel,\n"
+"   tlb_flush, table_free}], \"plots\": [{kind: \"bar\"|\"box\"|\"scaling\",\n"
+"   title, shows (what the plot shows), metric, unit, better, png, svg,\n"
+"   script, data (file names in DIR), bench, entry (bar and box) or entries\n"
+"   and tasks (scaling)}]}\n"
+"More than a few scripts are rendered by GNU parallel (parallel --will-cite);\n"
+"without it, or with few scripts, gnuplot runs them one after the other.\n"
+"\n"
+"Options:\n"
+"  -o, --output DIR   where the plots go (required)\n"
+"  -j, --jobs N       gnuplot processes at once (default: one per CPU)\n"
+"  -h, --help         this help\n"
+"\n"
+"Exit status: 0 done; 1 done, but a file was left out, or gnuplot is missing\n"
+"or failed (the data and scripts are written even then); 2 bad usage or\n"
+"nothing to plot.\n", f);
+}
+
+static void cmd_help(enum cmd cmd, FILE *f)
+{
+	if (cmd == CMD_SHOW)
+		show_help(f);
+	else if (cmd == CMD_COMPARE)
+		compare_help(f);
+	else
+		plot_help(f);
+}
+
+/* ---- the command line -------------------------------------------------------- */
+
+static int usage_error(const struct args *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int usage_error(const struct args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", a->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see %s --help)\n", a->prog);
+	return -1;
+}
+
+static int parse_number(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return !*s || *end || errno || !isfinite(*out) ? -1 : 0;
+}
+
+static int set_value(struct args *a, enum opt_id id, const char *val)
+{
+	double d;
+
+	switch (id) {
+	case O_FORMAT:
+		if (rp_parse_format(val, &a->ro.format))
+			return usage_error(a, "--format must be text, markdown, csv, json or "
+					   "kernbench, not '%s'", val);
+		return 0;
+	case O_ALPHA:
+		if (parse_number(val, &d) || !(d > 0 && d < 1))
+			return usage_error(a, "--alpha must be a number between 0 and 1, "
+					   "not '%s'", val);
+		a->ro.alpha = d;
+		return 0;
+	case O_MIN_CHANGE:
+		if (parse_number(val, &d) || d < 0)
+			return usage_error(a, "--min-change must be a percentage of at least "
+					   "0, not '%s'", val);
+		a->ro.min_change = d;
+		return 0;
+	case O_CORRECTION:
+		if (strcmp(val, "bh") && strcmp(val, "holm"))
+			return usage_error(a, "--correction must be bh or holm, not '%s'", val);
+		a->ro.correction = strcmp(val, "holm") ? RP_BH : RP_HOLM;
+		return 0;
+	case O_OUTPUT:
+		if (!*val)
+			return usage_error(a, "-o needs a file name");
+		a->output = val;
+		return 0;
+	case O_JOBS:
+		if (parse_number(val, &d) || d != floor(d) || d < 1 || d > 4096)
+			return usage_error(a, "--jobs must be a whole number from 1 to 4096, "
+					   "not '%s'", val);
+		a->jobs = (long)d;
+		return 0;
+	case O_VERBOSE:
+		a->ro.verbose = true;
+		return 0;
+	case O_HELP:
+		a->help = true;
+		return 0;
+	}
+	return 0;
+}
+
+/* The option arg names: "--name", "--name=value" or "-x"; -1 if unknown. */
+static int find_opt(const char *arg, const char **eq)
+{
+	*eq = NULL;
+	if (arg[1] != '-') {
+		for (size_t i = 0; i < N_OPTS; i++)
+			if (opts[i].short_name && arg[1] == opts[i].short_name && !arg[2])
+				return (int)i;
+		return -1;
+	}
+	*eq = strchr(arg, '=');
+	for (size_t i = 0; i < N_OPTS; i++) {
+		size_t len = *eq ? (size_t)(*eq - arg - 2) : strlen(arg + 2);
+
+		if (strlen(opts[i].name) == len && !strncmp(arg + 2, opts[i].name, len))
+			return (int)i;
+	}
+	return -1;
+}
+
+static int parse_opt(struct args *a, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i], *eq, *val = "";
+	int id = find_opt(arg, &eq);
+
+	if (id < 0 || !(opts[id].cmds & a->cmd))
+		return usage_error(a, "unknown option '%s'", arg);
+	if (opts[id].takes_value) {
+		if (eq) {
+			val = eq + 1;
+		} else if (*i + 1 < argc) {
+			val = argv[++*i];
+		} else {
+			return usage_error(a, "option %s needs a value", arg);
+		}
+	} else if (eq) {
+		return usage_error(a, "option --%s takes no value", opts[id].name);
+	}
+	return set_value(a, (enum opt_id)id, val);
+}
+
+static int check_counts(struct args *a)
+{
+	if (a->cmd == CMD_SHOW && !a->nsets)
+		return usage_error(a, "a result set directory is needed");
+	if (a->cmd == CMD_SHOW && a->nsets > 1)
+		return usage_error(a, "one result set at a time, not %zu (compare compares "
+				   "sets)", a->nsets);
+	if (a->cmd == CMD_COMPARE && a->nsets < 2)
+		return usage_error(a, "at least two result sets are needed, the first "
+				   "being the baseline");
+	if (a->cmd == CMD_PLOT && !a->nsets)
+		return usage_error(a, "at least one result set is needed");
+	if (a->cmd == CMD_PLOT && !a->output)
+		return usage_error(a, "-o DIR is needed: the directory for the plots");
+	return 0;
+}
+
+/* Options go anywhere after the command; "--" ends them. */
+static int parse_args(struct args *a, int argc, char **argv)
+{
+	bool options = true;
+
+	a->sets = rs_xcalloc((size_t)argc, sizeof(*a->sets));
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (options && !strcmp(arg, "--")) {
+			options = false;
+		} else if (options && arg[0] == '-' && arg[1]) {
+			if (parse_opt(a, argc, argv, &i))
+				return -1;
+			if (a->help)
+				return 0;
+		} else {
+			a->sets[a->nsets++] = arg;
+		}
+	}
+	return check_counts(a);
+}
+
+/* ---- output to a file: whole or not at all ------------------------------------- */
+
+struct out {
+	FILE *f;
+	char *tmp;
+	const char *path;
+};
+
+/*
+ * The temporary file is created before anything is read, beside the target
+ * so that rename() replaces it atomically: an unwritable -o is bad input,
+ * found before the work, and a failed run leaves the old file untouched.
+ */
+static int out_open(struct out *o, const char *path)
+{
+	mode_t mask;
+	char *slash;
+	int fd;
+
+	o->path = path;
+	if (!path) {
+		o->f = stdout;
+		return 0;
+	}
+	slash = strrchr(path, '/');
+	o->tmp = slash ? rs_xasprintf("%.*s.%s.XXXXXX", (int)(slash - path + 1), path, slash + 1)
+		       : rs_xasprintf(".%s.XXXXXX", path);
+	fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		fprintf(stderr, "ptstat: cannot write %s: %s\n", path, strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	/* mkstemp makes it 0600; a table is as readable as any other file. */
+	mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	o->f = fdopen(fd, "w");
+	if (o->f)
+		return 0;
+	fprintf(stderr, "ptstat: cannot write %s: %s\n", path, strerror(errno));
+	close(fd);
+	unlink(o->tmp);
+	free(o->tmp);
+	o->tmp = NULL;
+	return -1;
+}
+
+static int out_close(struct out *o, bool ok)
+{
+	int rc = 0;
+
+	if (!o->tmp) {
+		if (!fflush(stdout) && !ferror(stdout))
+			return 0;
+		if (ok)
+			fprintf(stderr, "ptstat: writing the output failed: %s\n",
+				strerror(errno));
+		return -1;
+	}
+	if (fclose(o->f) || !ok || rename(o->tmp, o->path)) {
+		if (ok)
+			fprintf(stderr, "ptstat: cannot write %s: %s\n", o->path, strerror(errno));
+		unlink(o->tmp);
+		rc = -1;
+	}
+	free(o->tmp);
+	return rc;
+}
+
+/* ---- the commands ---------------------------------------------------------------- */
+
+/* Two sets from one directory would share a label: number the repeats. */
+static void unique_labels(struct rs_set **sets, size_t n)
+{
+	for (size_t k = 1; k < n; k++)
+		for (size_t j = 0; j < k; j++)
+			if (!strcmp(sets[k]->label, sets[j]->label)) {
+				char *l = rs_xasprintf("%s#%zu", sets[k]->label, k + 1);
+
+				free(sets[k]->label);
+				sets[k]->label = l;
+				break;
+			}
+}
+
+static int run(const struct args *a, struct rs_set **sets, struct out *out)
+{
+	struct rp_model *m = rp_build(sets, a->nsets, &a->ro);
+	struct pl_options po = { .dir = a->output, .jobs = a->jobs };
+	int rc = 0;
+
+	if (a->cmd == CMD_PLOT) {
+		rc = pl_plot(m, &po);
+	} else {
+		rc = a->cmd == CMD_SHOW ? rp_show(out->f, m) : rp_compare(out->f, m);
+		if (rc)
+			fprintf(stderr, "ptstat: writing %s failed\n",
+				a->output ? a->output : "the output");
+		rc = out_close(out, !rc) || rc ? 1 : 0;
+	}
+	rp_free(m);
+	return rc;
+}
+
+/* Every set loaded, so that every problem is reported; NULL if one is missing. */
+static struct rs_set **load_sets(const struct args *a, unsigned *problems)
+{
+	struct rs_set **sets = rs_xcalloc(a->nsets, sizeof(*sets));
+	bool ok = true;
+
+	for (size_t k = 0; k < a->nsets; k++) {
+		sets[k] = rs_load(a->sets[k]);
+		if (sets[k])
+			*problems += sets[k]->problems;
+		else
+			ok = false;
+	}
+	if (ok) {
+		unique_labels(sets, a->nsets);
+		return sets;
+	}
+	for (size_t k = 0; k < a->nsets; k++)
+		rs_free(sets[k]);
+	free(sets);
+	return NULL;
+}
+
+static int command(enum cmd cmd, int argc, char **argv)
+{
+	struct args a = {
+		.cmd = cmd,
+		.ro = { .format = RP_TEXT, .alpha = 0.05, .min_change = 2, .correction = RP_BH },
+	};
+	struct rs_set **sets = NULL;
+	struct out out = { 0 };
+	unsigned problems = 0;
+	char prog[32];
+	int rc = 2;
+
+	snprintf(prog, sizeof(prog), "ptstat %s", cmd_names[cmd]);
+	a.prog = prog;
+	if (parse_args(&a, argc, argv))
+		goto out;
+	if (a.help) {
+		cmd_help(cmd, stdout);
+		rc = 0;
+		goto out;
+	}
+	/* Where the output goes is checked first: a typo there wastes no work. */
+	if (cmd != CMD_PLOT && out_open(&out, a.output))
+		goto out;
+	if (cmd == CMD_PLOT && pl_make_dir(a.output))
+		goto out;
+	sets = load_sets(&a, &problems);
+	if (!sets) {
+		out_close(&out, false);
+		goto out;
+	}
+	rc = run(&a, sets, &out);
+	if (!rc && problems) {
+		fprintf(stderr, "ptstat: %u problem%s found in the input (see above): the "
+			"output lacks what was left out\n", problems, problems == 1 ? "" : "s");
+		rc = 1;
+	}
+out:
+	for (size_t k = 0; sets && k < a.nsets; k++)
+		rs_free(sets[k]);
+	free(sets);
+	free(a.sets);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : NULL;
+
+	if (!name) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(name, "--version")) {
+		printf("ptstat (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		return 0;
+	}
+	for (size_t c = 1; c < sizeof(cmd_names) / sizeof(cmd_names[0]); c++)
+		if (cmd_names[c] && !strcmp(name, cmd_names[c]))
+			return command((enum cmd)c, argc - 2, argv + 2);
+	fprintf(stderr, "ptstat: unknown command '%s' (see ptstat --help)\n", name);
+	return 2;
+}

@@ -1,0 +1,1522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptstat show and compare: the model (entries matched across sets, the
+ * tests, the verdicts) and its printers in text, Markdown, CSV, JSON and
+ * kernbench's format.
+ *
+ * The verdict rule is the one a kernel developer can defend on a shared
+ * machine: a change counts only when it is statistically significant after
+ * correcting for the number of metrics compared (with many metrics, some
+ * p-values fall below alpha by chance) AND large enough to matter, because
+ * runs on different boots of one machine differ by a few percent whatever
+ * the kernel, and no number of repetitions within one run shows that.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+/* ---- small helpers -------------------------------------------------------- */
+
+/* A growing string. */
+struct sb {
+	char *s;
+	size_t len;
+};
+
+static void sb_printf(struct sb *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sb_printf(struct sb *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	b->s = rs_xrealloc(b->s, b->len + (size_t)n + 1, 1);
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* The string built so far, handed over to the caller ("" if nothing). */
+static char *sb_take(struct sb *b)
+{
+	char *s = b->s ? b->s : rs_xstrdup("");
+
+	b->s = NULL;
+	b->len = 0;
+	return s;
+}
+
+const char *rp_fmt_sig(char *buf, size_t len, double x, int sig)
+{
+	int dec;
+	char *end;
+
+	if (isnan(x)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	if (x == 0 || !isfinite(x) || fabs(x) >= 1e15 || fabs(x) < 1e-4) {
+		snprintf(buf, len, "%.*g", sig, x);
+		return buf;
+	}
+	/* %g would switch to 1.23457e+06 for a million ops/s: print digits. */
+	dec = sig - 1 - (int)floor(log10(fabs(x)));
+	snprintf(buf, len, "%.*f", dec > 0 ? dec : 0, x);
+	if (dec > 0) {
+		end = buf + strlen(buf);
+		while (end[-1] == '0')
+			*--end = 0;
+		if (end[-1] == '.')
+			*--end = 0;
+	}
+	return buf;
+}
+
+/* A p-value: three decimals, or two digits and an exponent when tiny. */
+static const char *fmt_p(char *buf, size_t len, double p)
+{
+	if (isnan(p))
+		snprintf(buf, len, "-");
+	else if (p >= 0.001 || p == 0)
+		snprintf(buf, len, "%.3f", p);
+	else
+		snprintf(buf, len, "%.1e", p);
+	return buf;
+}
+
+static const char *fmt_pct(char *buf, size_t len, double pct)
+{
+	if (isnan(pct))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%+.2f%%", pct);
+	return buf;
+}
+
+void rp_wrap(FILE *f, const char *text, int indent)
+{
+	const char *p = text;
+	int col = 0;
+
+	while (*p) {
+		int w = (int)strcspn(p, " \n");
+
+		if (w) {
+			if (col && indent + col + 1 + w > 78) {
+				fputc('\n', f);
+				col = 0;
+			}
+			fprintf(f, "%*s%.*s", col ? 1 : indent, "", w, p);
+			col += (col ? 1 : 0) + w;
+			p += w;
+		}
+		if (*p == '\n') {
+			fputc('\n', f);
+			col = 0;
+		}
+		if (*p)
+			p++;
+	}
+	if (col)
+		fputc('\n', f);
+}
+
+int rp_parse_format(const char *s, enum rp_format *f)
+{
+	static const char *const names[] = {
+		[RP_TEXT] = "text", [RP_MARKDOWN] = "markdown", [RP_CSV] = "csv",
+		[RP_JSON] = "json", [RP_KERNBENCH] = "kernbench",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(s, names[i])) {
+			*f = (enum rp_format)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *rp_correction_name(enum rp_correction c)
+{
+	return c == RP_HOLM ? "Holm" : "Benjamini-Hochberg";
+}
+
+/* ---- the model: matching ------------------------------------------------ */
+
+static struct rp_entry *find_entry(struct rp_model *m, const char *label)
+{
+	for (size_t i = 0; i < m->nentries; i++)
+		if (!strcmp(m->entries[i].label, label))
+			return &m->entries[i];
+	return NULL;
+}
+
+/* Entries in the baseline's order, then those the baseline lacks. */
+static struct rp_entry *add_entry(struct rp_model *m, const struct rs_entry *e)
+{
+	struct rp_entry *ent = find_entry(m, e->label);
+
+	if (ent)
+		return ent;
+	m->entries = rs_xrealloc(m->entries, m->nentries + 1, sizeof(*ent));
+	ent = &m->entries[m->nentries++];
+	memset(ent, 0, sizeof(*ent));
+	ent->label = e->label;
+	ent->bench = e->bench;
+	ent->desc = e->desc;
+	ent->in = rs_xcalloc(m->nsets, sizeof(*ent->in));
+	return ent;
+}
+
+static struct rp_row *add_row(const struct rp_model *m, struct rp_entry *ent,
+			      const struct rs_metric *met)
+{
+	struct rp_row *r;
+
+	for (size_t i = 0; i < ent->nrows; i++)
+		if (!strcmp(ent->rows[i].name, met->name))
+			return &ent->rows[i];
+	ent->rows = rs_xrealloc(ent->rows, ent->nrows + 1, sizeof(*r));
+	r = &ent->rows[ent->nrows++];
+	r->name = met->name;
+	r->unit = met->unit;
+	r->better = met->better;
+	r->cell = rs_xcalloc(m->nsets, sizeof(*r->cell));
+	r->test = rs_xcalloc(m->nsets, sizeof(*r->test));
+	return r;
+}
+
+static void match(struct rp_model *m)
+{
+	for (size_t k = 0; k < m->nsets; k++) {
+		const struct rs_set *set = m->sets[k];
+
+		for (size_t i = 0; i < set->nentries; i++) {
+			const struct rs_entry *e = &set->entries[i];
+			struct rp_entry *ent = add_entry(m, e);
+
+			ent->in[k] = e;
+			for (size_t j = 0; j < e->nmetrics; j++) {
+				struct rp_row *r = add_row(m, ent, &e->metrics[j]);
+
+				r->cell[k].m = &e->metrics[j];
+				/* Loading checked the samples: this cannot fail. */
+				pt_summarize(e->metrics[j].samples, e->metrics[j].n,
+					     &r->cell[k].s);
+			}
+		}
+	}
+}
+
+/* ---- the model: tests and verdicts -------------------------------------- */
+
+static double change_pct(double base, double x)
+{
+	if (base == 0)
+		return x == 0 ? 0 : NAN;
+	return (x - base) / fabs(base) * 100;
+}
+
+/* A comparison with every figure missing, until the tests fill them in. */
+static struct rp_test no_test(enum rp_verdict v)
+{
+	return (struct rp_test){ .v = v, .change_pct = NAN, .ci_lo = NAN, .ci_hi = NAN,
+				 .welch_p = NAN, .mwu_p = NAN, .adj_p = NAN };
+}
+
+static void test_one(struct rp_row *r, size_t k)
+{
+	const struct rp_cell *a = &r->cell[0], *b = &r->cell[k];
+	struct rp_test *t = &r->test[k];
+	struct pt_welch w;
+	struct pt_mwu u;
+	int rc;
+
+	*t = no_test(RP_SAME);
+	if (!a->m || !b->m) {
+		t->v = RP_MISSING;
+		t->missing = a->m ? k : 0;
+		return;
+	}
+	if (strcmp(a->m->unit, b->m->unit) || a->m->better != b->m->better) {
+		t->v = RP_MISMATCH;
+		return;
+	}
+	t->change_pct = change_pct(a->s.mean, b->s.mean);
+	if (a->s.n < 2 || b->s.n < 2) {
+		t->v = RP_N1;
+		return;
+	}
+	rc = pt_welch(a->m->samples, a->s.n, b->m->samples, b->s.n, 0.95, &w);
+	if (rc >= 0) {
+		t->welch_p = w.p;
+		t->ci_lo = w.ci_lo;
+		t->ci_hi = w.ci_hi;
+		t->degenerate = rc == 1;
+	}
+	if (!pt_mann_whitney(a->m->samples, a->s.n, b->m->samples, b->s.n, &u))
+		t->mwu_p = u.p;
+	t->v = r->better == RS_INFO ? RP_INFO : RP_SAME;
+}
+
+static enum rp_verdict judge(const struct rp_model *m, const struct rp_row *r, size_t k)
+{
+	const struct rp_test *t = &r->test[k];
+	double diff = r->cell[k].s.mean - r->cell[0].s.mean;
+	/* A baseline mean of 0 has no percentage: any difference is large. */
+	bool large = isnan(t->change_pct) ? diff != 0 :
+		     fabs(t->change_pct) >= m->opt.min_change;
+
+	if (!(t->adj_p < m->opt.alpha) || !large)
+		return RP_SAME;
+	return (diff > 0) == (r->better == RS_HIGHER) ? RP_BETTER : RP_WORSE;
+}
+
+/*
+ * One family for the correction: every judged comparison of the report,
+ * over all entries, metrics and sets, since the report as a whole is what
+ * a reader takes a "worse" from.
+ */
+static void adjust(struct rp_model *m)
+{
+	struct rp_test **tests = NULL;
+	double *p, *adj;
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nentries; i++)
+		for (size_t j = 0; j < m->entries[i].nrows; j++)
+			for (size_t k = 1; k < m->nsets; k++) {
+				struct rp_test *t = &m->entries[i].rows[j].test[k];
+
+				if (t->v != RP_SAME || isnan(t->welch_p))
+					continue;
+				tests = rs_xrealloc(tests, n + 1, sizeof(*tests));
+				tests[n++] = t;
+			}
+	p = rs_xcalloc(n, sizeof(*p));
+	adj = rs_xcalloc(n, sizeof(*adj));
+	for (size_t i = 0; i < n; i++)
+		p[i] = tests[i]->welch_p;
+	if (m->opt.correction == RP_HOLM)
+		pt_adjust_holm(p, n, adj);
+	else
+		pt_adjust_bh(p, n, adj);
+	for (size_t i = 0; i < n; i++)
+		tests[i]->adj_p = adj[i];
+	m->ntests = n;
+	free(tests);
+	free(p);
+	free(adj);
+}
+
+static void run_tests(struct rp_model *m)
+{
+	for (size_t i = 0; i < m->nentries; i++)
+		for (size_t j = 0; j < m->entries[i].nrows; j++) {
+			m->entries[i].rows[j].test[0] = no_test(RP_BASELINE);
+			for (size_t k = 1; k < m->nsets; k++)
+				test_one(&m->entries[i].rows[j], k);
+		}
+	adjust(m);
+	for (size_t i = 0; i < m->nentries; i++)
+		for (size_t j = 0; j < m->entries[i].nrows; j++)
+			for (size_t k = 1; k < m->nsets; k++) {
+				struct rp_row *r = &m->entries[i].rows[j];
+
+				if (r->test[k].v == RP_SAME)
+					r->test[k].v = judge(m, r, k);
+			}
+}
+
+/* ---- the model: notes ---------------------------------------------------- */
+
+static void add_note(struct rp_entry *ent, char *note)
+{
+	ent->notes = rs_xrealloc(ent->notes, ent->nnotes + 1, sizeof(*ent->notes));
+	ent->notes[ent->nnotes++] = note;
+}
+
+/* "a, b": the labels of the sets where pick() holds; "" if none. */
+static char *set_list(const struct rp_model *m, const struct rp_row *r,
+		      bool (*pick)(const struct rp_row *, size_t))
+{
+	struct sb b = { 0 };
+
+	for (size_t k = 0; k < m->nsets; k++)
+		if (pick(r, k))
+			sb_printf(&b, "%s%s", b.len ? ", " : "", m->sets[k]->label);
+	return sb_take(&b);
+}
+
+static bool has_one_sample(const struct rp_row *r, size_t k)
+{
+	return r->cell[k].m && r->cell[k].s.n < 2;
+}
+
+static bool has_zero_variance(const struct rp_row *r, size_t k)
+{
+	return r->cell[k].m && r->cell[k].s.n >= 2 && r->cell[k].s.sd == 0;
+}
+
+static bool is_degenerate(const struct rp_row *r, size_t k)
+{
+	return k && r->test[k].degenerate;
+}
+
+static bool is_mismatch(const struct rp_row *r, size_t k)
+{
+	return k && r->test[k].v == RP_MISMATCH;
+}
+
+static void row_notes(const struct rp_model *m, struct rp_entry *ent,
+		      const struct rp_row *r)
+{
+	char *one = set_list(m, r, has_one_sample);
+	char *zero = set_list(m, r, has_zero_variance);
+	char *degen = set_list(m, r, is_degenerate);
+	char *mism = set_list(m, r, is_mismatch);
+
+	if (*one && m->nsets == 1)
+		add_note(ent, rs_xasprintf("%s: n=1: no standard deviation", r->name));
+	else if (*one)
+		add_note(ent, rs_xasprintf("%s: n=1 in %s: no standard deviation, "
+					   "no verdict", r->name, one));
+	/* Constant counts (tables freed) are expected; a constant time is not. */
+	if (*zero && r->better != RS_INFO)
+		add_note(ent, rs_xasprintf("%s: zero variance%s%s: every repetition gave "
+					   "the same value%s", r->name,
+					   m->nsets > 1 ? " in " : "", m->nsets > 1 ? zero : "",
+					   *degen ? "; Welch's test is degenerate (p = 1 if "
+					   "the means are equal, else 0)" : ""));
+	if (*mism)
+		add_note(ent, rs_xasprintf("%s: unit or direction differ from %s in %s: "
+					   "not compared", r->name, m->sets[0]->label, mism));
+	free(one);
+	free(zero);
+	free(degen);
+	free(mism);
+}
+
+/* "size: 134217728 in a, 268435456 in b" for each parameter that differs. */
+static char *params_diff(const struct rs_entry *a, const char *la,
+			 const struct rs_entry *b, const char *lb)
+{
+	struct sb s = { 0 };
+	const char *key;
+	json_t *va, *vb;
+	char *da, *db;
+
+	json_object_foreach(a->params, key, va) {
+		vb = json_object_get(b->params, key);
+		if (rs_run_length_param(key) || (vb && json_equal(va, vb)))
+			continue;
+		da = json_dumps(va, JSON_ENCODE_ANY | JSON_COMPACT);
+		db = vb ? json_dumps(vb, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+		sb_printf(&s, "%s%s: %s in %s, %s in %s", s.len ? "; " : "", key,
+			  da ? da : "?", la, db ? db : "missing", lb);
+		free(da);
+		free(db);
+	}
+	json_object_foreach(b->params, key, vb) {
+		if (rs_run_length_param(key) || json_object_get(a->params, key))
+			continue;
+		sb_printf(&s, "%s%s: missing in %s", s.len ? "; " : "", key, la);
+	}
+	return s.len ? sb_take(&s) : NULL;
+}
+
+/*
+ * Entries are matched by label; a label that ran with other parameters in
+ * another set is not the same measurement, and the reader must know.
+ */
+static void params_notes(const struct rp_model *m, struct rp_entry *ent)
+{
+	size_t first = 0;
+
+	while (first < m->nsets && !ent->in[first])
+		first++;
+	for (size_t k = first + 1; k < m->nsets; k++) {
+		char *d;
+
+		if (!ent->in[k])
+			continue;
+		d = params_diff(ent->in[first], m->sets[first]->label, ent->in[k],
+				m->sets[k]->label);
+		if (d)
+			add_note(ent, rs_xasprintf("parameters differ: %s", d));
+		free(d);
+	}
+}
+
+static void make_notes(struct rp_model *m)
+{
+	for (size_t i = 0; i < m->nentries; i++) {
+		params_notes(m, &m->entries[i]);
+		for (size_t j = 0; j < m->entries[i].nrows; j++)
+			row_notes(m, &m->entries[i], &m->entries[i].rows[j]);
+	}
+}
+
+struct rp_model *rp_build(struct rs_set *const *sets, size_t nsets,
+			  const struct rp_options *o)
+{
+	struct rp_model *m = rs_xcalloc(1, sizeof(*m));
+
+	m->sets = sets;
+	m->nsets = nsets;
+	m->opt = *o;
+	m->titles = rs_xcalloc(nsets, sizeof(*m->titles));
+	for (size_t k = 0; k < nsets; k++)
+		m->titles[k] = rs_set_title(sets[k]);
+	match(m);
+	run_tests(m);
+	make_notes(m);
+	return m;
+}
+
+void rp_free(struct rp_model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nentries; i++) {
+		struct rp_entry *ent = &m->entries[i];
+
+		for (size_t j = 0; j < ent->nrows; j++) {
+			free(ent->rows[j].cell);
+			free(ent->rows[j].test);
+		}
+		for (size_t j = 0; j < ent->nnotes; j++)
+			free(ent->notes[j]);
+		free(ent->notes);
+		free(ent->rows);
+		free(ent->in);
+	}
+	for (size_t k = 0; k < m->nsets; k++)
+		free(m->titles[k]);
+	free(m->titles);
+	free(m->entries);
+	free(m);
+}
+
+/* ---- words shared by the printers ---------------------------------------- */
+
+/* narrow: "no change" where columns are tight. */
+static const char *verdict_str(const struct rp_model *m, const struct rp_test *t,
+			       bool narrow, char *buf, size_t len)
+{
+	switch (t->v) {
+	case RP_BASELINE:
+		return "baseline";
+	case RP_BETTER:
+		return "better";
+	case RP_WORSE:
+		return "worse";
+	case RP_SAME:
+		return narrow ? "no change" : "no significant change";
+	case RP_INFO:
+		return narrow ? "info" : "info: not judged";
+	case RP_N1:
+		return narrow ? "n=1" : "n=1: no verdict";
+	case RP_MISMATCH:
+		return narrow ? "units differ" : "unit or direction differ: not compared";
+	case RP_MISSING:
+		break;
+	}
+	snprintf(buf, len, "missing in %s", m->sets[t->missing]->label);
+	return buf;
+}
+
+/* "" when the entry is in every set, else "only in a" or "missing in b, c". */
+static char *presence(const struct rp_model *m, const struct rp_entry *ent)
+{
+	struct sb b = { 0 };
+	size_t have = 0, last = 0;
+
+	for (size_t k = 0; k < m->nsets; k++)
+		if (ent->in[k]) {
+			have++;
+			last = k;
+		}
+	if (have == m->nsets)
+		return rs_xstrdup("");
+	if (have == 1)
+		return rs_xasprintf("only in %s", m->sets[last]->label);
+	for (size_t k = 0; k < m->nsets; k++)
+		if (!ent->in[k])
+			sb_printf(&b, "%s%s", b.len ? ", " : "missing in ", m->sets[k]->label);
+	return sb_take(&b);
+}
+
+/* "mmap-churn-1t (mmap-churn --size 128M)  [only in a]" */
+static char *heading(const struct rp_model *m, const struct rp_entry *ent)
+{
+	char *pres = presence(m, ent), *h;
+	const char *sep = *pres ? "  -- " : "";
+
+	if (!strcmp(ent->label, ent->desc))
+		h = rs_xasprintf("%s%s%s", ent->label, sep, pres);
+	else
+		h = rs_xasprintf("%s (%s)%s%s", ent->label, ent->desc, sep, pres);
+	free(pres);
+	return h;
+}
+
+/* kernbench's metrics by kernbench's names ("Elapsed Time"), others as they are. */
+static const char *kernbench_name(const char *metric)
+{
+	static const char *const names[][2] = {
+		{ "elapsed_s", "Elapsed Time" }, { "user_s", "User Time" },
+		{ "system_s", "System Time" }, { "percent_cpu", "Percent CPU" },
+		{ "context_switches", "Context Switches" }, { "sleeps", "Sleeps" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(metric, names[i][0]))
+			return names[i][1];
+	return metric;
+}
+
+/* "270007 (2564.1)", "270007 (n=1)", or "-" when not in that set. */
+static char *mean_sd(const struct rp_cell *c, int sig_mean, int sig_sd)
+{
+	char a[48], b[48];
+
+	if (!c->m)
+		return rs_xstrdup("-");
+	if (c->s.n < 2)
+		return rs_xasprintf("%s (n=1)", rp_fmt_sig(a, sizeof(a), c->s.mean, sig_mean));
+	return rs_xasprintf("%s (%s)", rp_fmt_sig(a, sizeof(a), c->s.mean, sig_mean),
+			    rp_fmt_sig(b, sizeof(b), c->s.sd, sig_sd));
+}
+
+static char *rule_text(const struct rp_model *m)
+{
+	return rs_xasprintf(
+		"Verdict: a change is significant when Welch's t-test p-value, adjusted "
+		"with %s over the %zu comparison%s of higher- or lower-is-better metrics, "
+		"is below alpha = %g AND the means differ by at least %g%%; a smaller "
+		"difference is within the noise between runs on a shared machine. "
+		"Significant changes are better or worse by the metric's direction; "
+		"anything else is no significant change. info metrics are not judged. "
+		"Each set is compared with the baseline %s; mean (sd) is the mean and "
+		"sample standard deviation (n-1) over the repetitions.",
+		rp_correction_name(m->opt.correction), m->ntests, m->ntests == 1 ? "" : "s",
+		m->opt.alpha, m->opt.min_change, m->sets[0]->label);
+}
+
+/* ---- text grids ------------------------------------------------------------ */
+
+/*
+ * Rows of cells with per-column widths computed over the whole report, so
+ * that every entry's block lines up with the others.  A cell may span
+ * several columns (a set's header over its mean, change and verdict); a raw
+ * row (a heading, a note) is printed as it is and sets no width.
+ */
+struct grid_row {
+	char *raw;
+	char **cell;		/* [ncols]; NULL: empty or covered by a span */
+	size_t *span;		/* [ncols] */
+};
+
+struct grid {
+	size_t ncols;
+	const char *align;	/* 'l' or 'r' per column */
+	const size_t *gap;	/* spaces before each column */
+	struct grid_row *rows;
+	size_t nrows;
+	size_t *width;
+};
+
+static struct grid_row *grid_add(struct grid *g)
+{
+	struct grid_row *r;
+
+	g->rows = rs_xrealloc(g->rows, g->nrows + 1, sizeof(*g->rows));
+	r = &g->rows[g->nrows++];
+	r->raw = NULL;
+	r->cell = rs_xcalloc(g->ncols, sizeof(*r->cell));
+	r->span = rs_xcalloc(g->ncols, sizeof(*r->span));
+	return r;
+}
+
+/* Takes ownership of s. */
+static void grid_raw(struct grid *g, char *s)
+{
+	grid_add(g)->raw = s;
+}
+
+static void grid_set(struct grid_row *r, size_t col, size_t span, char *s)
+{
+	free(r->cell[col]);
+	r->cell[col] = s;
+	r->span[col] = span;
+}
+
+static size_t span_width(const struct grid *g, size_t col, size_t span)
+{
+	size_t w = g->width[col];
+
+	for (size_t c = col + 1; c < col + span; c++)
+		w += g->gap[c] + g->width[c];
+	return w;
+}
+
+static void grid_widths(struct grid *g)
+{
+	g->width = rs_xcalloc(g->ncols, sizeof(*g->width));
+	for (size_t i = 0; i < g->nrows; i++)
+		for (size_t c = 0; c < g->ncols; c++)
+			if (g->rows[i].cell[c] && g->rows[i].span[c] == 1 &&
+			    strlen(g->rows[i].cell[c]) > g->width[c])
+				g->width[c] = strlen(g->rows[i].cell[c]);
+	/* A span wider than its columns widens the last one. */
+	for (size_t i = 0; i < g->nrows; i++)
+		for (size_t c = 0; c < g->ncols; c++) {
+			size_t s = g->rows[i].span[c], have, need;
+
+			if (!g->rows[i].cell[c] || s < 2)
+				continue;
+			have = span_width(g, c, s);
+			need = strlen(g->rows[i].cell[c]);
+			if (need > have)
+				g->width[c + s - 1] += need - have;
+		}
+}
+
+static void grid_print_row(FILE *f, const struct grid *g, const struct grid_row *r,
+			   const char *indent)
+{
+	struct sb line = { 0 };
+	char *s;
+
+	sb_printf(&line, "%s", indent);
+	for (size_t c = 0; c < g->ncols;) {
+		size_t span = r->cell[c] ? r->span[c] : 1;
+		int w = (int)span_width(g, c, span);
+		const char *text = r->cell[c] ? r->cell[c] : "";
+
+		sb_printf(&line, "%*s", c ? (int)g->gap[c] : 0, "");
+		sb_printf(&line, g->align[c] == 'r' ? "%*s" : "%-*s", w, text);
+		c += span;
+	}
+	s = sb_take(&line);
+	for (size_t n = strlen(s); n && s[n - 1] == ' '; n--)
+		s[n - 1] = 0;
+	fprintf(f, "%s\n", s);
+	free(s);
+}
+
+static void grid_print(FILE *f, struct grid *g, const char *indent)
+{
+	grid_widths(g);
+	for (size_t i = 0; i < g->nrows; i++) {
+		if (g->rows[i].raw)
+			fprintf(f, "%s\n", g->rows[i].raw);
+		else
+			grid_print_row(f, g, &g->rows[i], indent);
+	}
+}
+
+static void grid_free(struct grid *g)
+{
+	for (size_t i = 0; i < g->nrows; i++) {
+		for (size_t c = 0; c < g->ncols; c++)
+			free(g->rows[i].cell[c]);
+		free(g->rows[i].cell);
+		free(g->rows[i].span);
+		free(g->rows[i].raw);
+	}
+	free(g->rows);
+	free(g->width);
+}
+
+static void add_notes(struct grid *g, const struct rp_entry *ent, const char *prefix)
+{
+	for (size_t j = 0; j < ent->nnotes; j++)
+		grid_raw(g, rs_xasprintf("%snote: %s", prefix, ent->notes[j]));
+}
+
+/* ---- show ------------------------------------------------------------------ */
+
+enum { S_NAME, S_UNIT, S_N, S_MEAN, S_SD, S_CV, S_MIN, S_MAX, S_NCOLS };
+
+static char *fmt_cv(double cv)
+{
+	return isnan(cv) ? rs_xstrdup("-") : rs_xasprintf("%.2f%%", cv * 100);
+}
+
+static void show_text_row(struct grid *g, const struct rp_row *r)
+{
+	const struct pt_summary *s = &r->cell[0].s;
+	struct grid_row *gr = grid_add(g);
+	char buf[48];
+
+	grid_set(gr, S_NAME, 1, rs_xstrdup(r->name));
+	grid_set(gr, S_UNIT, 1, rs_xstrdup(r->unit));
+	grid_set(gr, S_N, 1, rs_xasprintf("%zu", s->n));
+	grid_set(gr, S_MEAN, 1, rs_xstrdup(rp_fmt_sig(buf, sizeof(buf), s->mean, 6)));
+	grid_set(gr, S_SD, 1, rs_xstrdup(rp_fmt_sig(buf, sizeof(buf), s->sd, 5)));
+	grid_set(gr, S_CV, 1, fmt_cv(s->cv));
+	grid_set(gr, S_MIN, 1, rs_xstrdup(rp_fmt_sig(buf, sizeof(buf), s->min, 6)));
+	grid_set(gr, S_MAX, 1, rs_xstrdup(rp_fmt_sig(buf, sizeof(buf), s->max, 6)));
+}
+
+static void show_text(FILE *f, const struct rp_model *m)
+{
+	static const char *const head[S_NCOLS] = {
+		"metric", "unit", "n", "mean", "sd", "CV", "min", "max",
+	};
+	static const size_t gap[S_NCOLS] = { 0, 2, 2, 2, 2, 2, 2, 2 };
+	struct grid g = { .ncols = S_NCOLS, .align = "llrrrrrr", .gap = gap };
+	const struct rs_set *set = m->sets[0];
+
+	fprintf(f, "%s  (%s)\n", m->titles[0], set->dir);
+	for (size_t i = 0; i < m->nentries; i++) {
+		const struct rp_entry *ent = &m->entries[i];
+		struct grid_row *gr;
+
+		grid_raw(&g, rs_xstrdup(""));
+		grid_raw(&g, heading(m, ent));
+		gr = grid_add(&g);
+		for (size_t c = 0; c < S_NCOLS; c++)
+			grid_set(gr, c, 1, rs_xstrdup(head[c]));
+		for (size_t j = 0; j < ent->nrows; j++)
+			show_text_row(&g, &ent->rows[j]);
+		add_notes(&g, ent, "  ");
+	}
+	grid_print(f, &g, "  ");
+	grid_free(&g);
+	fprintf(f, "\n");
+	rp_wrap(f, "mean and sd: mean and sample standard deviation (n-1) over the "
+		"repetitions; CV: coefficient of variation, sd / |mean|.", 0);
+}
+
+static void md_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|' || *s == '\\' || *s == '`' || *s == '*' || *s == '_')
+			fputc('\\', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
+	}
+}
+
+static void md_notes(FILE *f, const struct rp_entry *ent)
+{
+	if (!ent->nnotes)
+		return;
+	fprintf(f, "\n");
+	for (size_t j = 0; j < ent->nnotes; j++) {
+		fprintf(f, "- note: ");
+		md_escape(f, ent->notes[j]);
+		fprintf(f, "\n");
+	}
+}
+
+static void md_heading(FILE *f, const struct rp_model *m, const struct rp_entry *ent)
+{
+	char *pres = presence(m, ent);
+
+	fprintf(f, "\n### ");
+	md_escape(f, ent->label);
+	if (*pres) {
+		fprintf(f, " (");
+		md_escape(f, pres);
+		fprintf(f, ")");
+	}
+	fprintf(f, "\n\n`%s`\n\n", ent->desc);
+	free(pres);
+}
+
+static void show_markdown(FILE *f, const struct rp_model *m)
+{
+	char b[6][48];
+
+	fprintf(f, "## ");
+	md_escape(f, m->titles[0]);
+	fprintf(f, "\n");
+	for (size_t i = 0; i < m->nentries; i++) {
+		const struct rp_entry *ent = &m->entries[i];
+
+		md_heading(f, m, ent);
+		fprintf(f, "| metric | unit | n | mean | sd | CV | min | max |\n"
+			"| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+		for (size_t j = 0; j < ent->nrows; j++) {
+			const struct rp_row *r = &ent->rows[j];
+			const struct pt_summary *s = &r->cell[0].s;
+			char *cv = fmt_cv(s->cv);
+
+			fprintf(f, "| ");
+			md_escape(f, r->name);
+			fprintf(f, " | ");
+			md_escape(f, r->unit);
+			fprintf(f, " | %zu | %s | %s | %s | %s | %s |\n", s->n,
+				rp_fmt_sig(b[0], 48, s->mean, 6), rp_fmt_sig(b[1], 48, s->sd, 5),
+				cv, rp_fmt_sig(b[2], 48, s->min, 6),
+				rp_fmt_sig(b[3], 48, s->max, 6));
+			free(cv);
+		}
+		md_notes(f, ent);
+	}
+	fprintf(f, "\nmean and sd: mean and sample standard deviation (n-1) over the "
+		"repetitions; CV: coefficient of variation, sd / |mean|.\n");
+}
+
+/* RFC 4180: quote when the field holds a comma, a quote or a line break. */
+static void csv_field(FILE *f, const char *s, bool last)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputc(last ? '\n' : ',', f);
+}
+
+/* A number at full precision; empty when it does not exist. */
+static void csv_num(FILE *f, double x, bool last)
+{
+	if (isfinite(x))
+		fprintf(f, "%.17g", x);
+	fputc(last ? '\n' : ',', f);
+}
+
+static void csv_set(FILE *f, const struct rs_set *set)
+{
+	csv_field(f, set->label, false);
+	csv_field(f, set->kernel, false);
+	csv_field(f, set->tlb_flush, false);
+	csv_field(f, set->table_free, false);
+}
+
+/* n, mean, sd, cv_pct, min, max; n 0 and nothing else when absent. */
+static void csv_summary(FILE *f, const struct rp_cell *c, bool last)
+{
+	if (!c->m) {
+		fprintf(f, "0,,,,,%c", last ? '\n' : ',');
+		return;
+	}
+	fprintf(f, "%zu,", c->s.n);
+	csv_num(f, c->s.mean, false);
+	csv_num(f, c->s.sd, false);
+	csv_num(f, c->s.cv * 100, false);
+	csv_num(f, c->s.min, false);
+	csv_num(f, c->s.max, last);
+}
+
+static void csv_entry_metric(FILE *f, const struct rp_entry *ent, const struct rp_row *r)
+{
+	csv_field(f, ent->label, false);
+	csv_field(f, ent->bench, false);
+	csv_field(f, ent->desc, false);
+	csv_field(f, r->name, false);
+	csv_field(f, r->unit, false);
+	csv_field(f, rs_better_str(r->better), false);
+}
+
+static void show_csv(FILE *f, const struct rp_model *m)
+{
+	fprintf(f, "set,kernel,tlb_flush,table_free,entry,bench,description,metric,unit,"
+		"better,n,mean,sd,cv_pct,min,max\n");
+	for (size_t i = 0; i < m->nentries; i++)
+		for (size_t j = 0; j < m->entries[i].nrows; j++) {
+			const struct rp_row *r = &m->entries[i].rows[j];
+
+			csv_set(f, m->sets[0]);
+			csv_entry_metric(f, &m->entries[i], r);
+			csv_summary(f, &r->cell[0], true);
+		}
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+/* jansson has no NaN: a figure that does not exist is null. */
+static json_t *jnum(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *json_set_obj(const struct rs_set *set)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "label", set->label, "dir", set->dir,
+			 "kernel", set->kernel, "tlb_flush", set->tlb_flush,
+			 "table_free", set->table_free);
+}
+
+static json_t *json_summary(const struct rp_model *m, const struct rp_cell *c, size_t k)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "set", json_string(m->sets[k]->label));
+	json_object_set_new(o, "n", json_integer(c->m ? (json_int_t)c->s.n : 0));
+	json_object_set_new(o, "mean", jnum(c->m ? c->s.mean : NAN));
+	json_object_set_new(o, "sd", jnum(c->m ? c->s.sd : NAN));
+	json_object_set_new(o, "cv_pct", jnum(c->m ? c->s.cv * 100 : NAN));
+	json_object_set_new(o, "min", jnum(c->m ? c->s.min : NAN));
+	json_object_set_new(o, "max", jnum(c->m ? c->s.max : NAN));
+	return o;
+}
+
+static json_t *json_notes(const struct rp_entry *ent)
+{
+	json_t *a = json_array();
+
+	for (size_t j = 0; j < ent->nnotes; j++)
+		json_array_append_new(a, json_string(ent->notes[j]));
+	return a;
+}
+
+static json_t *json_metric_head(const struct rp_row *r)
+{
+	return json_pack("{s:s, s:s, s:s}", "name", r->name, "unit", r->unit,
+			 "better", rs_better_str(r->better));
+}
+
+static int json_print(FILE *f, json_t *root)
+{
+	int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+
+	json_decref(root);
+	fputc('\n', f);
+	return rc;
+}
+
+/*
+ * ptstat show --format json:
+ * {"schema": "ptstat-show/1",
+ *  "set": {label, dir, kernel, tlb_flush, table_free},
+ *  "entries": [{label, bench, description, notes: [string],
+ *               metrics: [{name, unit, better, n, mean, sd, cv_pct, min, max}]}]}
+ * sd and cv_pct are null when n = 1.
+ */
+static int show_json(FILE *f, const struct rp_model *m)
+{
+	json_t *root = json_object(), *entries = json_array();
+
+	json_object_set_new(root, "schema", json_string("ptstat-show/1"));
+	json_object_set_new(root, "set", json_set_obj(m->sets[0]));
+	for (size_t i = 0; i < m->nentries; i++) {
+		const struct rp_entry *ent = &m->entries[i];
+		json_t *e = json_pack("{s:s, s:s, s:s}", "label", ent->label, "bench", ent->bench,
+				      "description", ent->desc);
+		json_t *metrics = json_array();
+
+		for (size_t j = 0; j < ent->nrows; j++) {
+			json_t *o = json_metric_head(&ent->rows[j]);
+			json_t *s = json_summary(m, &ent->rows[j].cell[0], 0);
+
+			json_object_del(s, "set");
+			json_object_update(o, s);
+			json_decref(s);
+			json_array_append_new(metrics, o);
+		}
+		json_object_set_new(e, "notes", json_notes(ent));
+		json_object_set_new(e, "metrics", metrics);
+		json_array_append_new(entries, e);
+	}
+	json_object_set_new(root, "entries", entries);
+	return json_print(f, root);
+}
+
+/* ---- kernbench ------------------------------------------------------------- */
+
+/* "Elapsed Time 400.498 (0.179679)": kernbench prints six digits. */
+static char *kernbench_line(const struct rp_row *r, const struct rp_cell *c)
+{
+	char a[48], b[48];
+
+	if (!c->m)
+		return rs_xasprintf("%s -", kernbench_name(r->name));
+	if (c->s.n < 2)
+		return rs_xasprintf("%s %s (n=1: no standard deviation)", kernbench_name(r->name),
+				    rp_fmt_sig(a, sizeof(a), c->s.mean, 6));
+	return rs_xasprintf("%s %s (%s)", kernbench_name(r->name),
+			    rp_fmt_sig(a, sizeof(a), c->s.mean, 6),
+			    rp_fmt_sig(b, sizeof(b), c->s.sd, 6));
+}
+
+static void show_kernbench(FILE *f, const struct rp_model *m)
+{
+	for (size_t i = 0; i < m->nentries; i++) {
+		const struct rp_entry *ent = &m->entries[i];
+
+		fprintf(f, "%sAverage %s Run (std deviation):\n", i ? "\n" : "", ent->label);
+		for (size_t j = 0; j < ent->nrows; j++) {
+			char *line = kernbench_line(&ent->rows[j], &ent->rows[j].cell[0]);
+
+			fprintf(f, "%s\n", line);
+			free(line);
+		}
+	}
+}
+
+int rp_show(FILE *f, const struct rp_model *m)
+{
+	switch (m->opt.format) {
+	case RP_TEXT:
+		show_text(f, m);
+		break;
+	case RP_MARKDOWN:
+		show_markdown(f, m);
+		break;
+	case RP_CSV:
+		show_csv(f, m);
+		break;
+	case RP_JSON:
+		if (show_json(f, m))
+			return -1;
+		break;
+	case RP_KERNBENCH:
+		show_kernbench(f, m);
+		break;
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+/* ---- compare: text -------------------------------------------------------- */
+
+/* Columns of a non-baseline set after its mean (sd). */
+enum { C_CHANGE, C_VERDICT, C_CI, C_WELCH, C_MWU, C_ADJ, C_NEXTRA };
+
+struct layout {
+	size_t first;		/* columns before the sets */
+	size_t extra;		/* C_VERDICT + 1, or C_NEXTRA when verbose */
+	size_t ncols;
+};
+
+/* The first column of set k. */
+static size_t set_col(const struct layout *l, size_t k)
+{
+	return k ? l->first + 1 + (k - 1) * (1 + l->extra) : l->first;
+}
+
+static size_t set_span(const struct layout *l, size_t k)
+{
+	return k ? 1 + l->extra : 1;
+}
+
+/* The CI of the difference, relative to the baseline mean like the change. */
+static char *fmt_ci(const struct rp_test *t, double base)
+{
+	char a[32], b[32];
+
+	if (isnan(t->ci_lo) || base == 0)
+		return rs_xstrdup("-");
+	return rs_xasprintf("[%s, %s]", fmt_pct(a, sizeof(a), t->ci_lo / fabs(base) * 100),
+			    fmt_pct(b, sizeof(b), t->ci_hi / fabs(base) * 100));
+}
+
+static void compare_cells(const struct rp_model *m, const struct layout *l,
+			  struct grid_row *gr, const struct rp_row *r, size_t k,
+			  char *(*cell)(const struct rp_row *, const struct rp_cell *))
+{
+	const struct rp_test *t = &r->test[k];
+	size_t c = set_col(l, k) + 1;
+	char buf[64];
+
+	grid_set(gr, c - 1, 1, cell(r, &r->cell[k]));
+	if (!k)
+		return;
+	grid_set(gr, c + C_CHANGE, 1, rs_xstrdup(fmt_pct(buf, sizeof(buf), t->change_pct)));
+	grid_set(gr, c + C_VERDICT, 1, rs_xstrdup(verdict_str(m, t, true, buf, sizeof(buf))));
+	if (l->extra <= C_CI)
+		return;
+	grid_set(gr, c + C_CI, 1, fmt_ci(t, r->cell[0].s.mean));
+	grid_set(gr, c + C_WELCH, 1, rs_xstrdup(fmt_p(buf, sizeof(buf), t->welch_p)));
+	grid_set(gr, c + C_MWU, 1, rs_xstrdup(fmt_p(buf, sizeof(buf), t->mwu_p)));
+	grid_set(gr, c + C_ADJ, 1, rs_xstrdup(fmt_p(buf, sizeof(buf), t->adj_p)));
+}
+
+static char *text_cell(const struct rp_row *r, const struct rp_cell *c)
+{
+	return mean_sd(c, 6, 5);
+}
+
+static void set_headers(const struct rp_model *m, const struct layout *l, struct grid *g)
+{
+	struct grid_row *gr = grid_add(g);
+
+	for (size_t k = 0; k < m->nsets; k++)
+		grid_set(gr, set_col(l, k), set_span(l, k), rs_xstrdup(m->titles[k]));
+}
+
+static void sub_headers(const struct rp_model *m, const struct layout *l, struct grid *g)
+{
+	static const char *const names[C_NEXTRA] = {
+		"change", "verdict", "95% CI", "p Welch", "p MWU", "p adj",
+	};
+	struct grid_row *gr = grid_add(g);
+
+	for (size_t k = 0; k < m->nsets; k++) {
+		grid_set(gr, set_col(l, k), 1, rs_xstrdup("mean (sd)"));
+		for (size_t x = 0; k && x < l->extra; x++)
+			grid_set(gr, set_col(l, k) + 1 + x, 1, rs_xstrdup(names[x]));
+	}
+}
+
+static size_t *layout_gaps(const struct layout *l, size_t nsets, size_t set_gap)
+{
+	size_t *gap = rs_xcalloc(l->ncols, sizeof(*gap));
+
+	for (size_t c = 1; c < l->ncols; c++)
+		gap[c] = 2;
+	for (size_t k = 0; k < nsets; k++)
+		gap[set_col(l, k)] = set_gap;
+	return gap;
+}
+
+static char *layout_align(const struct layout *l, size_t nsets)
+{
+	char *align = rs_xcalloc(l->ncols + 1, 1);
+
+	memset(align, 'l', l->ncols);
+	for (size_t k = 1; k < nsets; k++)
+		align[set_col(l, k) + 1 + C_CHANGE] = 'r';
+	return align;
+}
+
+static void compare_text(FILE *f, const struct rp_model *m)
+{
+	struct layout l = { .first = 2, .extra = m->opt.verbose ? C_NEXTRA : C_VERDICT + 1 };
+	struct grid g = { 0 };
+	size_t *gap;
+	char *align, *rule;
+
+	l.ncols = set_col(&l, m->nsets - 1) + set_span(&l, m->nsets - 1);
+	gap = layout_gaps(&l, m->nsets, 3);
+	align = layout_align(&l, m->nsets);
+	g = (struct grid){ .ncols = l.ncols, .align = align, .gap = gap };
+	for (size_t i = 0; i < m->nentries; i++) {
+		const struct rp_entry *ent = &m->entries[i];
+
+		if (i)
+			grid_raw(&g, rs_xstrdup(""));
+		grid_raw(&g, heading(m, ent));
+		set_headers(m, &l, &g);
+		if (m->opt.verbose)
+			sub_headers(m, &l, &g);
+		for (size_t j = 0; j < ent->nrows; j++) {
+			const struct rp_row *r = &ent->rows[j];
+			struct grid_row *gr = grid_add(&g);
+
+			grid_set(gr, 0, 1, rs_xstrdup(r->name));
+			grid_set(gr, 1, 1, rs_xstrdup(r->unit));
+			for (size_t k = 0; k < m->nsets; k++)
+				compare_cells(m, &l, gr, r, k, text_cell);
+		}
+		add_notes(&g, ent, "  ");
+	}
+	grid_print(f, &g, "  ");
+	grid_free(&g);
+	free(gap);
+	free(align);
+	fprintf(f, "\n");
+	rule = rule_text(m);
+	rp_wrap(f, rule, 0);
+	free(rule);
+}
+
+/* ---- compare: kernbench ---------------------------------------------------- */
+
+static bool has_notes(const struct rp_model *m)
+{
+	for (size_t i = 0; i < m->nentries; i++)
+		if (m->entries[i].nnotes)
+			return true;
+	return false;
+}
+
+static void compare_kernbench(FILE *f, const struct rp_model *m)
+{
+	struct layout l = { .first = 0, .extra = C_VERDICT + 1 };
+	struct grid g = { 0 };
+	size_t *gap;
+	char *align, *rule;
+
+	l.ncols = set_col(&l, m->nsets - 1) + set_span(&l, m->nsets - 1);
+	gap = layout_gaps(&l, m->nsets, 4);
+	align = layout_align(&l, m->nsets);
+	g = (struct grid){ .ncols = l.ncols, .align = align, .gap = gap };
+	for (size_t i = 0; i < m->nentries; i++) {
+		const struct rp_entry *ent = &m->entries[i];
+		char *pres = presence(m, ent);
+
+		if (i)
+			grid_raw(&g, rs_xstrdup(""));
+		grid_raw(&g, rs_xasprintf("Average %s Run (std deviation):%s%s", ent->label,
+					  *pres ? "  -- " : "", pres));
+		free(pres);
+		set_headers(m, &l, &g);
+		for (size_t j = 0; j < ent->nrows; j++) {
+			struct grid_row *gr = grid_add(&g);
+
+			for (size_t k = 0; k < m->nsets; k++)
+				compare_cells(m, &l, gr, &ent->rows[j], k, kernbench_line);
+		}
+	}
+	grid_print(f, &g, "");
+	grid_free(&g);
+	free(gap);
+	free(align);
+	fprintf(f, "\n");
+	/* Notes after the blocks, so that each block keeps kernbench's form. */
+	for (size_t i = 0; i < m->nentries; i++)
+		for (size_t j = 0; j < m->entries[i].nnotes; j++)
+			fprintf(f, "note: %s: %s\n", m->entries[i].label, m->entries[i].notes[j]);
+	if (has_notes(m))
+		fprintf(f, "\n");
+	rule = rule_text(m);
+	rp_wrap(f, rule, 0);
+	free(rule);
+}
+
+/* ---- compare: markdown ------------------------------------------------------ */
+
+static void md_compare_head(FILE *f, const struct rp_model *m)
+{
+	fprintf(f, "| metric | unit |");
+	for (size_t k = 0; k < m->nsets; k++) {
+		fprintf(f, " ");
+		md_escape(f, m->titles[k]);
+		fprintf(f, "%s |", k ? "" : " (baseline)");
+		if (!k)
+			continue;
+		fprintf(f, " change %s | verdict %s |", m->sets[k]->label, m->sets[k]->label);
+		if (m->opt.verbose)
+			fprintf(f, " 95%% CI %s | p Welch | p MWU | p adj |", m->sets[k]->label);
+	}
+	fprintf(f, "\n| --- | --- |");
+	for (size_t k = 0; k < m->nsets; k++)
+		fprintf(f, " ---: |%s%s", k ? " ---: | --- |" : "",
+			k && m->opt.verbose ? " ---: | ---: | ---: | ---: |" : "");
+	fprintf(f, "\n");
+}
+
+static void md_compare_row(FILE *f, const struct rp_model *m, const struct rp_row *r)
+{
+	char buf[64], p[3][32];
+
+	fprintf(f, "| ");
+	md_escape(f, r->name);
+	fprintf(f, " | ");
+	md_escape(f, r->unit);
+	fprintf(f, " |");
+	for (size_t k = 0; k < m->nsets; k++) {
+		const struct rp_test *t = &r->test[k];
+		char *ms = mean_sd(&r->cell[k], 6, 5), *ci;
+
+		fprintf(f, " %s |", ms);
+		free(ms);
+		if (!k)
+			continue;
+		fprintf(f, " %s | ", fmt_pct(buf, sizeof(buf), t->change_pct));
+		md_escape(f, verdict_str(m, t, false, buf, sizeof(buf)));
+		fprintf(f, " |");
+		if (!m->opt.verbose)
+			continue;
+		ci = fmt_ci(t, r->cell[0].s.mean);
+		fprintf(f, " %s | %s | %s | %s |", ci, fmt_p(p[0], 32, t->welch_p),
+			fmt_p(p[1], 32, t->mwu_p), fmt_p(p[2], 32, t->adj_p));
+		free(ci);
+	}
+	fprintf(f, "\n");
+}
+
+static void compare_markdown(FILE *f, const struct rp_model *m)
+{
+	char *rule;
+
+	fprintf(f, "## ptstat compare:");
+	for (size_t k = 0; k < m->nsets; k++) {
+		fprintf(f, "%s", k ? " vs " : " ");
+		md_escape(f, m->sets[k]->label);
+	}
+	fprintf(f, "\n");
+	for (size_t i = 0; i < m->nentries; i++) {
+		const struct rp_entry *ent = &m->entries[i];
+
+		md_heading(f, m, ent);
+		md_compare_head(f, m);
+		for (size_t j = 0; j < ent->nrows; j++)
+			md_compare_row(f, m, &ent->rows[j]);
+		md_notes(f, ent);
+	}
+	rule = rule_text(m);
+	fprintf(f, "\n");
+	md_escape(f, rule);
+	fprintf(f, "\n");
+	free(rule);
+}
+
+/* ---- compare: CSV ----------------------------------------------------------- */
+
+static void csv_compare_row(FILE *f, const struct rp_model *m, const struct rp_entry *ent,
+			    const struct rp_row *r, size_t k)
+{
+	const struct rp_test *t = &r->test[k];
+	char buf[64];
+
+	csv_set(f, m->sets[k]);
+	csv_field(f, k ? m->sets[0]->label : "", false);
+	csv_entry_metric(f, ent, r);
+	csv_summary(f, &r->cell[k], false);
+	csv_num(f, t->change_pct, false);
+	csv_num(f, t->ci_lo, false);
+	csv_num(f, t->ci_hi, false);
+	csv_num(f, t->welch_p, false);
+	csv_num(f, t->mwu_p, false);
+	csv_num(f, t->adj_p, false);
+	if (!r->cell[k].m) {
+		snprintf(buf, sizeof(buf), "missing in %s", m->sets[k]->label);
+		csv_field(f, buf, false);
+	} else {
+		csv_field(f, verdict_str(m, t, false, buf, sizeof(buf)), false);
+	}
+	fprintf(f, "%g,%g,", m->opt.alpha, m->opt.min_change);
+	csv_field(f, rp_correction_name(m->opt.correction), true);
+}
+
+static void compare_csv(FILE *f, const struct rp_model *m)
+{
+	fprintf(f, "set,kernel,tlb_flush,table_free,baseline,entry,bench,description,metric,"
+		"unit,better,n,mean,sd,cv_pct,min,max,change_pct,ci_lo,ci_hi,welch_p,mwu_p,"
+		"adj_p,verdict,alpha,min_change_pct,correction\n");
+	for (size_t i = 0; i < m->nentries; i++)
+		for (size_t j = 0; j < m->entries[i].nrows; j++)
+			for (size_t k = 0; k < m->nsets; k++)
+				csv_compare_row(f, m, &m->entries[i], &m->entries[i].rows[j], k);
+}
+
+/* ---- compare: JSON ---------------------------------------------------------- */
+
+static json_t *json_comparison(const struct rp_model *m, const struct rp_row *r, size_t k)
+{
+	const struct rp_test *t = &r->test[k];
+	json_t *o = json_object();
+	char buf[64];
+
+	json_object_set_new(o, "set", json_string(m->sets[k]->label));
+	json_object_set_new(o, "change_pct", jnum(t->change_pct));
+	json_object_set_new(o, "ci_lo", jnum(t->ci_lo));
+	json_object_set_new(o, "ci_hi", jnum(t->ci_hi));
+	json_object_set_new(o, "welch_p", jnum(t->welch_p));
+	json_object_set_new(o, "mwu_p", jnum(t->mwu_p));
+	json_object_set_new(o, "adj_p", jnum(t->adj_p));
+	json_object_set_new(o, "verdict",
+			    json_string(verdict_str(m, t, false, buf, sizeof(buf))));
+	return o;
+}
+
+static json_t *json_compare_metric(const struct rp_model *m, const struct rp_row *r)
+{
+	json_t *o = json_metric_head(r), *per = json_array(), *cmp = json_array();
+
+	for (size_t k = 0; k < m->nsets; k++) {
+		json_array_append_new(per, json_summary(m, &r->cell[k], k));
+		if (k)
+			json_array_append_new(cmp, json_comparison(m, r, k));
+	}
+	json_object_set_new(o, "per_set", per);
+	json_object_set_new(o, "comparisons", cmp);
+	return o;
+}
+
+static json_t *json_presence(const struct rp_model *m, const struct rp_entry *ent,
+			     bool present)
+{
+	json_t *a = json_array();
+
+	for (size_t k = 0; k < m->nsets; k++)
+		if (!ent->in[k] == !present)
+			json_array_append_new(a, json_string(m->sets[k]->label));
+	return a;
+}
+
+/*
+ * ptstat compare --format json (documented in ptstat compare --help too):
+ * {"schema": "ptstat-compare/1", "alpha": 0.05, "min_change_pct": 2,
+ *  "correction": "bh" | "holm", "n_tests": N (p-values in the correction),
+ *  "baseline": label,
+ *  "sets": [{label, dir, kernel, tlb_flush, table_free}],  (baseline first)
+ *  "entries": [{label, bench, description, present_in: [label],
+ *     missing_in: [label], notes: [string],
+ *     metrics: [{name, unit, better,
+ *        per_set: [{set, n, mean, sd, cv_pct, min, max}]  (one per set, n 0 if absent),
+ *        comparisons: [{set, change_pct, ci_lo, ci_hi, welch_p, mwu_p, adj_p,
+ *                       verdict}]  (one per non-baseline set)}]}]}
+ * ci_lo and ci_hi bound mean(set) - mean(baseline) in the metric's unit;
+ * a figure that does not exist is null.  verdict: "better", "worse",
+ * "no significant change", "info: not judged", "n=1: no verdict",
+ * "unit or direction differ: not compared", "missing in LABEL".
+ */
+static int compare_json(FILE *f, const struct rp_model *m)
+{
+	json_t *root = json_object(), *sets = json_array(), *entries = json_array();
+
+	json_object_set_new(root, "schema", json_string("ptstat-compare/1"));
+	json_object_set_new(root, "alpha", json_real(m->opt.alpha));
+	json_object_set_new(root, "min_change_pct", json_real(m->opt.min_change));
+	json_object_set_new(root, "correction",
+			    json_string(m->opt.correction == RP_HOLM ? "holm" : "bh"));
+	json_object_set_new(root, "n_tests", json_integer((json_int_t)m->ntests));
+	json_object_set_new(root, "baseline", json_string(m->sets[0]->label));
+	for (size_t k = 0; k < m->nsets; k++)
+		json_array_append_new(sets, json_set_obj(m->sets[k]));
+	json_object_set_new(root, "sets", sets);
+	for (size_t i = 0; i < m->nentries; i++) {
+		const struct rp_entry *ent = &m->entries[i];
+		json_t *e = json_pack("{s:s, s:s, s:s}", "label", ent->label, "bench", ent->bench,
+				      "description", ent->desc);
+		json_t *metrics = json_array();
+
+		json_object_set_new(e, "present_in", json_presence(m, ent, true));
+		json_object_set_new(e, "missing_in", json_presence(m, ent, false));
+		json_object_set_new(e, "notes", json_notes(ent));
+		for (size_t j = 0; j < ent->nrows; j++)
+			json_array_append_new(metrics, json_compare_metric(m, &ent->rows[j]));
+		json_object_set_new(e, "metrics", metrics);
+		json_array_append_new(entries, e);
+	}
+	json_object_set_new(root, "entries", entries);
+	return json_print(f, root);
+}
+
+int rp_compare(FILE *f, const struct rp_model *m)
+{
+	switch (m->opt.format) {
+	case RP_TEXT:
+		compare_text(f, m);
+		break;
+	case RP_MARKDOWN:
+		compare_markdown(f, m);
+		break;
+	case RP_CSV:
+		compare_csv(f, m);
+		break;
+	case RP_JSON:
+		if (compare_json(f, m))
+			return -1;
+		break;
+	case RP_KERNBENCH:
+		compare_kernbench(f, m);
+		break;
+	}
+	return ferror(f) ? -1 : 0;
+}

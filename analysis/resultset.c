@@ -1,0 +1,849 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loading result sets.  A result set is the only input ptstat has, and a
+ * comparison of kernels is only as good as the numbers it reads: every
+ * field used later is checked here, and each problem is reported with the
+ * file and the field, so that "ptstat: results/a/mmap.json:
+ * metrics.ops_per_sec.samples[2]: not a finite number" is all a user needs
+ * to find it.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "resultset.h"
+
+#define SCHEMA "ptbench/1"
+
+/* ---- allocation -------------------------------------------------------- */
+
+static void __attribute__((noreturn)) out_of_memory(void)
+{
+	fprintf(stderr, "ptstat: out of memory\n");
+	exit(1);
+}
+
+void *rs_xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *rs_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *rs_xrealloc(void *p, size_t n, size_t size)
+{
+	void *q;
+
+	if (size && n > SIZE_MAX / size)
+		out_of_memory();
+	q = realloc(p, n && size ? n * size : 1);
+	if (!q)
+		out_of_memory();
+	return q;
+}
+
+char *rs_xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		out_of_memory();
+	return d;
+}
+
+char *rs_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		out_of_memory();
+	return s;
+}
+
+/* ---- messages ---------------------------------------------------------- */
+
+static void bad(const char *file, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* "ptstat: FILE: FIELD: what is wrong" */
+static void bad(const char *file, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "ptstat: %s: ", file);
+	if (field)
+		fprintf(stderr, "%s: ", field);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* What a JSON value is, for "is a string, want a number" messages. */
+static const char *json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "?";
+}
+
+const char *rs_better_str(enum rs_better b)
+{
+	switch (b) {
+	case RS_HIGHER:
+		return "higher";
+	case RS_LOWER:
+		return "lower";
+	case RS_INFO:
+		break;
+	}
+	return "info";
+}
+
+/* ---- field access with checks -------------------------------------------- */
+
+/* obj.key as a string; reports and returns NULL when missing or mistyped. */
+static const char *get_string(const char *file, const json_t *obj,
+			      const char *key, const char *field, bool nonempty)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v) {
+		bad(file, field, "missing");
+		return NULL;
+	}
+	if (!json_is_string(v)) {
+		bad(file, field, "is %s, want a string", json_kind(v));
+		return NULL;
+	}
+	if (nonempty && !*json_string_value(v)) {
+		bad(file, field, "is empty");
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/*
+ * A whole number >= 1: ptbench writes reps and tasks as integers, but a
+ * tool that rewrote the file may have made them 5.0, which means the same.
+ */
+static int get_count(const char *file, const json_t *v, const char *field,
+		     long *out)
+{
+	double d;
+
+	if (!json_is_number(v)) {
+		bad(file, field, "is %s, want a whole number", json_kind(v));
+		return -1;
+	}
+	d = json_number_value(v);
+	if (!(d >= 1 && d <= 1e9 && d == floor(d))) {
+		bad(file, field, "is %g, want a whole number of at least 1", d);
+		return -1;
+	}
+	*out = (long)d;
+	return 0;
+}
+
+/* ---- the description of an entry ---------------------------------------- */
+
+/*
+ * Options of ptbench run that set how long it ran, what it counted besides
+ * the metrics, or where the result went.
+ */
+static bool run_length_opt(const char *arg, bool *takes_value)
+{
+	static const char *const with_value[] = {
+		"--duration", "--iterations", "--reps", "--warmup", "--events",
+		"--output", "-o", "--label",
+	};
+	static const char *const flags[] = { "--quiet", "-q" };
+
+	*takes_value = false;
+	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++) {
+		size_t len = strlen(with_value[i]);
+
+		/* "--reps 5", or "--reps=5": only long options take a '='. */
+		if (!strncmp(arg, with_value[i], len) &&
+		    (arg[len] == 0 || (arg[len] == '=' && arg[1] == '-'))) {
+			*takes_value = arg[len] == 0;
+			return true;
+		}
+	}
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (!strcmp(arg, flags[i]))
+			return true;
+	return false;
+}
+
+static void append(char **buf, size_t *len, const char *s)
+{
+	size_t add = strlen(s);
+
+	*buf = rs_xrealloc(*buf, *len + add + 1, 1);
+	memcpy(*buf + *len, s, add + 1);
+	*len += add;
+}
+
+/*
+ * "mmap-churn --size 128M --touch none": what the entry measures, in the
+ * words of its command line, without the run length and the output file
+ * (those say how it was measured, and differ between a quick and a full
+ * run of the same entry).
+ */
+static char *entry_desc(const json_t *command, const char *bench)
+{
+	size_t i = 1, n = json_array_size(command), len = 0;
+	char *buf = NULL;
+
+	if (!n)
+		return rs_xstrdup(bench);
+	if (i < n && !strcmp(json_string_value(json_array_get(command, i)), "run"))
+		i++;
+	for (; i < n; i++) {
+		const char *arg = json_string_value(json_array_get(command, i));
+		bool takes_value;
+
+		if (run_length_opt(arg, &takes_value)) {
+			i += takes_value;
+			continue;
+		}
+		if (len)
+			append(&buf, &len, " ");
+		if (!*arg || strpbrk(arg, " \t'\"")) {
+			append(&buf, &len, "'");
+			append(&buf, &len, arg);
+			append(&buf, &len, "'");
+		} else {
+			append(&buf, &len, arg);
+		}
+	}
+	return buf ? buf : rs_xstrdup(bench);
+}
+
+/* ---- one result file ----------------------------------------------------- */
+
+static void free_entry(struct rs_entry *e)
+{
+	for (size_t i = 0; i < e->nmetrics; i++) {
+		free(e->metrics[i].name);
+		free(e->metrics[i].unit);
+		free(e->metrics[i].samples);
+	}
+	free(e->metrics);
+	free(e->file);
+	free(e->label);
+	free(e->bench);
+	free(e->desc);
+	json_decref(e->params);
+	json_decref(e->kernel);
+	memset(e, 0, sizeof(*e));
+}
+
+static int load_samples(const char *file, const char *name, const json_t *arr,
+			struct rs_metric *m)
+{
+	char field[320];
+
+	snprintf(field, sizeof(field), "metrics.%s.samples", name);
+	if (!json_is_array(arr)) {
+		bad(file, field, arr ? "is %s, want an array of numbers" : "missing",
+		    arr ? json_kind(arr) : "");
+		return -1;
+	}
+	m->n = json_array_size(arr);
+	if (!m->n) {
+		bad(file, field, "is empty");
+		return -1;
+	}
+	m->samples = rs_xcalloc(m->n, sizeof(double));
+	for (size_t i = 0; i < m->n; i++) {
+		json_t *v = json_array_get(arr, i);
+
+		if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+			snprintf(field, sizeof(field), "metrics.%s.samples[%zu]", name, i);
+			bad(file, field, "not a finite number (%s)", json_kind(v));
+			return -1;
+		}
+		m->samples[i] = json_number_value(v);
+	}
+	return 0;
+}
+
+static int load_metric(const char *file, const char *name, const json_t *obj,
+		       size_t reps, struct rs_metric *m)
+{
+	char field[320];
+	const char *unit, *better;
+
+	snprintf(field, sizeof(field), "metrics.%s", name);
+	m->name = rs_xstrdup(name);
+	if (!json_is_object(obj)) {
+		bad(file, field, "is %s, want an object", json_kind(obj));
+		return -1;
+	}
+	snprintf(field, sizeof(field), "metrics.%s.unit", name);
+	unit = get_string(file, obj, "unit", field, false);
+	if (!unit)
+		return -1;
+	m->unit = rs_xstrdup(unit);
+	snprintf(field, sizeof(field), "metrics.%s.better", name);
+	better = get_string(file, obj, "better", field, false);
+	if (!better)
+		return -1;
+	if (!strcmp(better, "higher")) {
+		m->better = RS_HIGHER;
+	} else if (!strcmp(better, "lower")) {
+		m->better = RS_LOWER;
+	} else if (!strcmp(better, "info")) {
+		m->better = RS_INFO;
+	} else {
+		bad(file, field, "is '%s', want higher, lower or info", better);
+		return -1;
+	}
+	if (load_samples(file, name, json_object_get(obj, "samples"), m))
+		return -1;
+	if (m->n != reps) {
+		snprintf(field, sizeof(field), "metrics.%s.samples", name);
+		bad(file, field, "has %zu values, but params.reps is %zu", m->n, reps);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_metrics(const char *file, const json_t *root, struct rs_entry *e)
+{
+	json_t *metrics = json_object_get(root, "metrics"), *v;
+	const char *name;
+
+	if (!metrics) {
+		bad(file, "metrics", "missing");
+		return -1;
+	}
+	if (!json_is_object(metrics) || !json_object_size(metrics)) {
+		bad(file, "metrics", "is %s, want a non-empty object",
+		    json_is_object(metrics) ? "empty" : json_kind(metrics));
+		return -1;
+	}
+	e->metrics = rs_xcalloc(json_object_size(metrics), sizeof(*e->metrics));
+	json_object_foreach(metrics, name, v) {
+		if (load_metric(file, name, v, e->reps, &e->metrics[e->nmetrics++]))
+			return -1;
+	}
+	return 0;
+}
+
+static int load_params(const char *file, const json_t *root, struct rs_entry *e)
+{
+	json_t *params = json_object_get(root, "params"), *v;
+	long reps;
+
+	if (!json_is_object(params)) {
+		bad(file, "params", params ? "is %s, want an object" : "missing",
+		    params ? json_kind(params) : "");
+		return -1;
+	}
+	e->params = json_incref(params);
+	v = json_object_get(params, "reps");
+	if (!v) {
+		bad(file, "params.reps", "missing");
+		return -1;
+	}
+	if (get_count(file, v, "params.reps", &reps))
+		return -1;
+	e->reps = (size_t)reps;
+	e->tasks = -1;
+	v = json_object_get(params, "tasks");
+	if (v && !json_is_null(v) && get_count(file, v, "params.tasks", &e->tasks))
+		return -1;
+	return 0;
+}
+
+static int check_command(const char *file, const json_t *command)
+{
+	size_t i;
+	json_t *v;
+
+	if (!command)
+		return 0;
+	if (!json_is_array(command)) {
+		bad(file, "command", "is %s, want an array of strings", json_kind(command));
+		return -1;
+	}
+	json_array_foreach(command, i, v) {
+		if (!json_is_string(v)) {
+			char field[64];
+
+			snprintf(field, sizeof(field), "command[%zu]", i);
+			bad(file, field, "is %s, want a string", json_kind(v));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* .kernel is optional (system.json says the same), but typed when there. */
+static int check_kernel(const char *file, const json_t *kernel)
+{
+	static const char *const keys[] = { "release", "tlb_flush_mode", "table_free" };
+
+	if (!kernel)
+		return 0;
+	if (!json_is_object(kernel)) {
+		bad(file, "kernel", "is %s, want an object", json_kind(kernel));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(kernel, keys[i]);
+		char field[64];
+
+		if (v && !json_is_string(v) && !json_is_null(v)) {
+			snprintf(field, sizeof(field), "kernel.%s", keys[i]);
+			bad(file, field, "is %s, want a string", json_kind(v));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int load_header(const char *file, const json_t *root, struct rs_entry *e)
+{
+	const char *schema, *s;
+
+	schema = get_string(file, root, "schema", "schema", false);
+	if (!schema)
+		return -1;
+	if (strcmp(schema, SCHEMA)) {
+		bad(file, "schema", "is '%s', this ptstat reads only '%s'", schema, SCHEMA);
+		return -1;
+	}
+	s = get_string(file, root, "bench", "bench", true);
+	if (!s)
+		return -1;
+	e->bench = rs_xstrdup(s);
+	s = get_string(file, root, "label", "label", true);
+	if (!s)
+		return -1;
+	e->label = rs_xstrdup(s);
+	if (check_command(file, json_object_get(root, "command")) ||
+	    check_kernel(file, json_object_get(root, "kernel")))
+		return -1;
+	e->desc = entry_desc(json_object_get(root, "command"), e->bench);
+	e->kernel = json_incref(json_object_get(root, "kernel"));
+	return 0;
+}
+
+static void report_parse_error(const char *file, const json_error_t *jerr)
+{
+	/* ptbench never writes them, but a tool that rewrote the file might. */
+	bool not_finite = strstr(jerr->text, "NaN") || strstr(jerr->text, "nfinity") ||
+			  strstr(jerr->text, "overflow");
+
+	if (jerr->line <= 0) {
+		bad(file, NULL, "%s", jerr->text);
+		return;
+	}
+	bad(file, NULL, "not valid JSON (line %d, column %d): %s%s", jerr->line,
+	    jerr->column, jerr->text, not_finite ?
+	    " (NaN and infinities are not JSON numbers: every sample must be finite)" : "");
+}
+
+static int load_entry(const char *file, struct rs_entry *e)
+{
+	json_error_t jerr;
+	json_t *root;
+	int rc = -1;
+
+	e->file = rs_xstrdup(file);
+	root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		report_parse_error(file, &jerr);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		bad(file, NULL, "the document is %s, want an object", json_kind(root));
+		goto out;
+	}
+	if (load_header(file, root, e) || load_params(file, root, e) ||
+	    load_metrics(file, root, e))
+		goto out;
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* ---- the kernel a set ran on ---------------------------------------------- */
+
+/* obj.a.b as a string, or NULL; *bad_type is set when it exists mistyped. */
+static const char *get_path(const json_t *obj, const char *a, const char *b,
+			    bool *bad_type)
+{
+	json_t *v = json_object_get(obj, a);
+
+	if (v && b)
+		v = json_object_get(v, b);
+	if (v && !json_is_string(v) && !json_is_null(v))
+		*bad_type = true;
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void set_kernel(struct rs_set *set, const char *rel, const char *tlb,
+		       const char *tf)
+{
+	if (!set->kernel && rel && *rel)
+		set->kernel = rs_xstrdup(rel);
+	if (!set->tlb_flush && tlb && *tlb)
+		set->tlb_flush = rs_xstrdup(tlb);
+	if (!set->table_free && tf && *tf)
+		set->table_free = rs_xstrdup(tf);
+}
+
+static void load_system(struct rs_set *set)
+{
+	static const char *const fields[][2] = {
+		{ "kernel", "release" }, { "tlb_flush", "mode" }, { "table_free", "mode" },
+	};
+	const char *val[3];
+	json_error_t jerr;
+	char *file = rs_xasprintf("%s/system.json", set->dir);
+	json_t *root;
+
+	root = json_load_file(file, 0, &jerr);
+	if (!root) {
+		if (access(file, F_OK) == 0) {
+			report_parse_error(file, &jerr);
+			set->problems++;
+		}
+		goto out;
+	}
+	if (!json_is_object(root)) {
+		bad(file, NULL, "the document is %s, want an object; ignored", json_kind(root));
+		set->problems++;
+		json_decref(root);
+		goto out;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		bool mistyped = false;
+
+		val[i] = get_path(root, fields[i][0], fields[i][1], &mistyped);
+		if (mistyped) {
+			char field[64];
+
+			snprintf(field, sizeof(field), "%s.%s", fields[i][0], fields[i][1]);
+			bad(file, field, "is not a string; ignored");
+			set->problems++;
+		}
+	}
+	set_kernel(set, val[0], val[1], val[2]);
+	json_decref(root);
+out:
+	free(file);
+}
+
+static const char *entry_kernel(const struct rs_entry *e, const char *key)
+{
+	bool ignored = false;
+
+	return get_path(e->kernel, key, NULL, &ignored);
+}
+
+/*
+ * Without system.json, the short form every result carries.  A result
+ * from another kernel than the set's is worth a word: the set would then
+ * mix two kernels in one column.
+ */
+static void kernel_from_entries(struct rs_set *set)
+{
+	for (size_t i = 0; i < set->nentries; i++)
+		set_kernel(set, entry_kernel(&set->entries[i], "release"),
+			   entry_kernel(&set->entries[i], "tlb_flush_mode"),
+			   entry_kernel(&set->entries[i], "table_free"));
+	if (!set->kernel)
+		set->kernel = rs_xstrdup("?");
+	if (!set->tlb_flush)
+		set->tlb_flush = rs_xstrdup("?");
+	if (!set->table_free)
+		set->table_free = rs_xstrdup("?");
+	for (size_t i = 0; i < set->nentries; i++) {
+		const char *rel = entry_kernel(&set->entries[i], "release");
+
+		if (rel && strcmp(set->kernel, "?") && strcmp(rel, set->kernel))
+			fprintf(stderr, "ptstat: warning: %s: kernel.release: %s, but the set "
+				"%s ran on %s\n", set->entries[i].file, rel, set->label,
+				set->kernel);
+	}
+}
+
+char *rs_set_title(const struct rs_set *set)
+{
+	bool tf_known = strcmp(set->table_free, "?");
+
+	return rs_xasprintf("%s: %s%s %s%s %s%s", set->label,
+			    strcmp(set->kernel, "?") ? "" : "kernel ", set->kernel,
+			    strcmp(set->tlb_flush, "?") ? "" : "flush ", set->tlb_flush,
+			    tf_known ? set->table_free : "table-free ?",
+			    tf_known ? "-free" : "");
+}
+
+/* ---- the directory ------------------------------------------------------- */
+
+static int cmp_names(const void *a, const void *b)
+{
+	/* Version order: entry-2t before entry-16t. */
+	return strverscmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Every *.json of a set is a result except the set's own records:
+ * system.json (ptbench sysinfo) and meta.json (runners/run.sh); hidden
+ * files are work in progress (run.sh's per-round files).
+ */
+static bool is_result_name(const char *name)
+{
+	size_t len = strlen(name);
+
+	return name[0] != '.' && len > 5 && !strcmp(name + len - 5, ".json") &&
+	       strcmp(name, "system.json") && strcmp(name, "meta.json");
+}
+
+/* The result files of dir, sorted; NULL after a message on error. */
+static char **list_results(const char *dir, size_t *count)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (!d) {
+		fprintf(stderr, "ptstat: %s: %s\n", dir, strerror(errno));
+		return NULL;
+	}
+	while ((de = readdir(d))) {
+		if (!is_result_name(de->d_name))
+			continue;
+		names = rs_xrealloc(names, n + 1, sizeof(*names));
+		names[n++] = rs_xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	*count = n;
+	return names ? names : rs_xcalloc(1, sizeof(*names));
+}
+
+static char *dir_label(const char *dir)
+{
+	char *copy = rs_xstrdup(dir), *end, *base, *label, *real;
+
+	end = copy + strlen(copy);
+	while (end > copy + 1 && end[-1] == '/')
+		*--end = 0;
+	base = strrchr(copy, '/');
+	base = base && base[1] ? base + 1 : copy;
+	if (strcmp(base, ".") && strcmp(base, "..") && strcmp(base, "/")) {
+		label = rs_xstrdup(base);
+		free(copy);
+		return label;
+	}
+	/* "." names nothing: take the name the directory really has. */
+	real = realpath(dir, NULL);
+	free(copy);
+	if (!real)
+		return rs_xstrdup(dir);
+	base = strrchr(real, '/');
+	label = rs_xstrdup(base && base[1] ? base + 1 : real);
+	free(real);
+	return label;
+}
+
+static bool duplicate_label(const struct rs_set *set, const struct rs_entry *e)
+{
+	const struct rs_entry *other = rs_find_entry(set, e->label);
+
+	if (!other)
+		return false;
+	bad(e->file, "label", "'%s' is also the label of %s; entries are matched by label",
+	    e->label, other->file);
+	return true;
+}
+
+static void load_file(struct rs_set *set, const char *name)
+{
+	char *path = rs_xasprintf("%s/%s", set->dir, name);
+	struct rs_entry e = { 0 };
+	struct stat st;
+
+	if (stat(path, &st)) {
+		bad(path, NULL, "%s", strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		bad(path, NULL, "not a regular file");
+		goto fail;
+	}
+	if (load_entry(path, &e) || duplicate_label(set, &e))
+		goto fail;
+	set->entries = rs_xrealloc(set->entries, set->nentries + 1, sizeof(e));
+	set->entries[set->nentries++] = e;
+	free(path);
+	return;
+fail:
+	free_entry(&e);
+	set->problems++;
+	free(path);
+}
+
+static bool is_directory(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st)) {
+		fprintf(stderr, "ptstat: %s: cannot read the result set: %s\n", dir,
+			strerror(errno));
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "ptstat: %s: not a directory (a result set is a directory "
+			"of ptbench results)\n", dir);
+		return false;
+	}
+	return true;
+}
+
+struct rs_set *rs_load(const char *dir)
+{
+	struct rs_set *set;
+	char **names;
+	size_t n = 0;
+
+	if (!is_directory(dir))
+		return NULL;
+	names = list_results(dir, &n);
+	if (!names)
+		return NULL;
+	set = rs_xcalloc(1, sizeof(*set));
+	set->dir = rs_xstrdup(dir);
+	set->label = dir_label(dir);
+	for (size_t i = 0; i < n; i++)
+		load_file(set, names[i]);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (!n) {
+		fprintf(stderr, "ptstat: %s: no result file (a result set holds ptbench "
+			"result *.json files besides system.json)\n", dir);
+		goto err;
+	}
+	if (!set->nentries) {
+		fprintf(stderr, "ptstat: %s: no valid result file (%zu left out)\n", dir, n);
+		goto err;
+	}
+	load_system(set);
+	kernel_from_entries(set);
+	return set;
+err:
+	rs_free(set);
+	return NULL;
+}
+
+void rs_free(struct rs_set *set)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->nentries; i++)
+		free_entry(&set->entries[i]);
+	free(set->entries);
+	free(set->dir);
+	free(set->label);
+	free(set->kernel);
+	free(set->tlb_flush);
+	free(set->table_free);
+	free(set);
+}
+
+const struct rs_entry *rs_find_entry(const struct rs_set *set, const char *label)
+{
+	for (size_t i = 0; i < set->nentries; i++)
+		if (!strcmp(set->entries[i].label, label))
+			return &set->entries[i];
+	return NULL;
+}
+
+const struct rs_metric *rs_find_metric(const struct rs_entry *e, const char *name)
+{
+	for (size_t i = 0; i < e->nmetrics; i++)
+		if (!strcmp(e->metrics[i].name, name))
+			return &e->metrics[i];
+	return NULL;
+}
+
+static const char *const run_length[] = {
+	"duration_s", "iterations", "reps", "warmup_s", "events",
+};
+
+bool rs_run_length_param(const char *key)
+{
+	for (size_t i = 0; i < sizeof(run_length) / sizeof(run_length[0]); i++)
+		if (!strcmp(key, run_length[i]))
+			return true;
+	return false;
+}
+
+char *rs_params_key(const struct rs_entry *e, bool without_tasks)
+{
+	json_t *p = json_deep_copy(e->params);
+	char *key;
+
+	if (!p)
+		out_of_memory();
+	for (size_t i = 0; i < sizeof(run_length) / sizeof(run_length[0]); i++)
+		json_object_del(p, run_length[i]);
+	if (without_tasks)
+		json_object_del(p, "tasks");
+	key = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(p);
+	if (!key)
+		out_of_memory();
+	return key;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Result sets: a directory results/<label>/ with an optional system.json
+ * (ptbench sysinfo) and one ptbench/1 result per suite entry.  Loading
+ * validates every field ptstat reads, so the reports never meet a missing
+ * field or a non-finite sample.
+ */
+#ifndef PT_RESULTSET_H
+#define PT_RESULTSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+enum rs_better {
+	RS_HIGHER,
+	RS_LOWER,
+	RS_INFO,	/* not a performance figure: shown, never judged */
+};
+
+struct rs_metric {
+	char *name;
+	char *unit;
+	enum rs_better better;
+	double *samples;
+	size_t n;
+};
+
+struct rs_entry {
+	char *file;		/* the path, for messages */
+	char *label;		/* .label: how entries are matched across sets */
+	char *bench;
+	char *desc;		/* "mmap-churn --size 128M": the command, run length left out */
+	json_t *params;		/* .params, a reference */
+	json_t *kernel;		/* .kernel, a reference, or NULL */
+	long tasks;		/* .params.tasks, or -1 when absent */
+	size_t reps;
+	struct rs_metric *metrics;
+	size_t nmetrics;
+};
+
+struct rs_set {
+	char *dir;
+	char *label;		/* basename of dir */
+	char *kernel;		/* release; "?" when unknown */
+	char *tlb_flush;	/* "pv-kvm", "ipi", ...; "?" when unknown */
+	char *table_free;	/* "rcu", "direct", ...; "?" when unknown */
+	struct rs_entry *entries;
+	size_t nentries;
+	unsigned problems;	/* files reported and left out */
+};
+
+/*
+ * Load the set in dir.  Every problem is reported on stderr as
+ * "ptstat: FILE: FIELD: what is wrong"; a bad file is left out and counted
+ * in ->problems.  Returns NULL (after saying why) when the set has nothing
+ * to show: no directory, no result file, or no valid one.
+ */
+struct rs_set *rs_load(const char *dir);
+void rs_free(struct rs_set *set);
+
+/* "a: 6.18.44 pv-kvm rcu": how column headers and legends name a set. */
+char *rs_set_title(const struct rs_set *set);
+
+const struct rs_entry *rs_find_entry(const struct rs_set *set, const char *label);
+const struct rs_metric *rs_find_metric(const struct rs_entry *e, const char *name);
+
+const char *rs_better_str(enum rs_better b);
+
+/*
+ * The parameters of an entry that define what it measures: .params without
+ * the run length (duration, iterations, reps, warm-up, events), and
+ * without the task count when without_tasks is set.  Compact JSON with
+ * sorted keys, so equal strings mean equal parameters.  Caller frees.
+ */
+char *rs_params_key(const struct rs_entry *e, bool without_tasks);
+bool rs_run_length_param(const char *key);
+
+/* malloc that reports and exits: ptstat has nothing to free up. */
+void *rs_xmalloc(size_t size);
+void *rs_xcalloc(size_t n, size_t size);
+void *rs_xrealloc(void *p, size_t n, size_t size);
+char *rs_xstrdup(const char *s);
+char *rs_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,509 @@
+#!/usr/bin/env bash
+# runners/compare.sh: compare result sets (one suite run on several kernels)
+# with ptstat and write a report directory. See usage below.
+set -euo pipefail
+# ASCII ranges and messages in this shell; children keep their locale.
+
+usage() {
+	cat <<'EOF'
+Usage: runners/compare.sh SET_A SET_B [SET_C ...] [--out DIR] [--format FORMAT]
+                          [--alpha P] [--min-change PCT] [--correction bh|holm]
+
+Compares result sets written by runners/run.sh, SET_A being the baseline,
+with ptstat, and writes a report directory. Prints the comparison table on
+standard output. Does the set-up first (runners/setup.sh) when something is
+out of date.
+
+A SET is a result set directory, or the label of one in results/ of this
+tree. Sets are named by their directory's basename, which must differ.
+
+The report directory (default: results/compare-A-vs-B[-vs-C...]/, from the
+set names) holds:
+  table.txt       ptstat compare --format text: per entry, mean (sd) per set,
+                  change and verdict (better, worse, no significant change)
+  table.md        the same as Markdown tables
+  table.csv       one row per entry, metric and set
+  verdicts.json   ptstat compare --format json (schema ptstat-compare/1)
+  kernbench.txt   the kernbench layout: "Average ... Run (std deviation):"
+  plots/          ptstat plot: PNG and SVG charts, their data and gnuplot
+                  scripts, and plots/plots.json listing them
+  index.html      all of it on one page: the sets, the significant changes,
+                  the tables and the plots (relative links: open it as a
+                  file, no server needed)
+An existing report directory is replaced only once the new one is complete.
+
+Options:
+  --out DIR            the report directory (default above)
+  --format FORMAT      what to print on stdout: text (default), markdown,
+                       csv, json or kernbench
+  --alpha P            significance level (ptstat compare --alpha)
+  --min-change PCT     smallest change judged better or worse
+                       (ptstat compare --min-change)
+  --correction bh|holm multiple-comparison correction
+                       (ptstat compare --correction)
+  -h, --help           show this help and exit
+
+Exit status: 0 the report is written; 1 ptstat failed, or left a result file
+out (its messages say which; the report is written without it); 2 bad input
+(options, a set that does not exist, nothing to compare).
+
+Environment:
+  PTSTAT    the ptstat binary to use; when set, the set-up is skipped
+            (make check sets it)
+  JQ        the jq to use (default: jq from PATH)
+EOF
+}
+
+die() {
+	printf 'compare.sh: %s\n' "$*" >&2
+	exit 2
+}
+
+fatal() {
+	printf 'compare.sh: %s\n' "$*" >&2
+	exit 1
+}
+
+sets=()
+out=
+out_set=0
+format=text
+stat_opts=()
+while [ "$#" -gt 0 ]; do
+	case $1 in
+	--out | --format | --alpha | --min-change | --correction)
+		if [ "$#" -lt 2 ] || [[ $2 == -* ]]; then
+			die "$1 needs a value (see --help)"
+		fi
+		case $1 in
+		--out)
+			out=$2
+			out_set=1
+			;;
+		--format) format=$2 ;;
+		*) stat_opts+=("$1" "$2") ;;
+		esac
+		shift 2
+		continue
+		;;
+	--out=*)
+		out=${1#*=}
+		out_set=1
+		;;
+	--format=*) format=${1#*=} ;;
+	--alpha=* | --min-change=* | --correction=*) stat_opts+=("${1%%=*}" "${1#*=}") ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	--)
+		shift
+		sets+=("$@")
+		break
+		;;
+	-*) die "unknown option '$1' (see --help)" ;;
+	*) sets+=("$1") ;;
+	esac
+	shift
+done
+
+case $format in
+text | markdown | csv | json | kernbench) ;;
+*) die "--format '$format': want text, markdown, csv, json or kernbench" ;;
+esac
+[ "${#sets[@]}" -ge 2 ] || die "give at least two result sets to compare (see --help)"
+if [ "$out_set" -eq 1 ] && [ -z "$out" ]; then
+	die "--out needs a directory"
+fi
+
+# shellcheck source=SCRIPTDIR/setup.sh
+. "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+
+JQ=${JQ:-jq}
+command -v "$JQ" >/dev/null 2>&1 || fatal "jq not found (Debian package jq)"
+
+# The sets: directories as given, or labels under results/.
+dirs=()
+names=()
+declare -A seen=()
+for s in "${sets[@]}"; do
+	if [ -d "$s" ]; then
+		d=$s
+	elif [[ $s != */* ]] && [ -d "$PT_TOP/results/$s" ]; then
+		d=$PT_TOP/results/$s
+	else
+		die "no result set '$s': not a directory, nor one in $PT_TOP/results"
+	fi
+	d=$(realpath -- "$d")
+	name=$(basename -- "$d")
+	if [ -n "${seen[$name]+x}" ]; then
+		die "two sets are named '$name' (${seen[$name]} and $d): the set name is the directory's basename"
+	fi
+	seen[$name]=$d
+	dirs+=("$d")
+	names+=("$name")
+done
+
+if [ -n "${PTSTAT:-}" ]; then
+	ptstat=$PTSTAT
+else
+	pt_setup || fatal "the set-up failed"
+	ptstat=$PT_BUILDDIR/ptstat
+fi
+if [ ! -f "$ptstat" ] || [ ! -x "$ptstat" ]; then
+	fatal "ptstat not found or not executable: $ptstat"
+fi
+
+if [ -z "$out" ]; then
+	out=$PT_TOP/results/compare-$(printf '%s-vs-' "${names[@]}")
+	out=${out%-vs-}
+fi
+out=${out%/}
+parent=$(dirname -- "$out")
+base=$(basename -- "$out")
+case $base in
+. | .. | '') die "--out '$out': not a usable directory name" ;;
+esac
+if [ -e "$out" ] && [ ! -d "$out" ]; then
+	die "--out '$out' exists and is not a directory"
+fi
+mkdir -p -- "$parent" || fatal "cannot create $parent"
+tmp=$(mktemp -d "$parent/.$base.XXXXXX") || fatal "cannot create a temporary directory in $parent"
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+mkdir "$tmp/.work"
+
+# ---- ptstat --------------------------------------------------------------
+
+left_out=0
+
+# ptstat_run OUTFILE ARG...: run ptstat, its stdout to OUTFILE. Exit 2 on bad
+# input, 1 on a failure; a file left out (exit 1) is noted and tolerated.
+ptstat_run() {
+	local outfile=$1 rc=0
+	shift
+	"$ptstat" "$@" >"$outfile" 2>"$tmp/.work/err" || rc=$?
+	# The same messages come from every command: show each once.
+	if [ -s "$tmp/.work/err" ]; then
+		while IFS= read -r line; do
+			if ! grep -Fxq -- "$line" "$tmp/.work/shown" 2>/dev/null; then
+				printf '%s\n' "$line" >&2
+				printf '%s\n' "$line" >>"$tmp/.work/shown"
+			fi
+		done <"$tmp/.work/err"
+	fi
+	case $rc in
+	0) ;;
+	1) left_out=1 ;;
+	2) die "ptstat $1 refused the input (exit 2, see above)" ;;
+	*) fatal "ptstat $1 failed with exit status $rc" ;;
+	esac
+	if [ ! -s "$outfile" ] && [ "$1" = compare ]; then
+		fatal "ptstat $1 wrote nothing (exit status $rc)"
+	fi
+}
+
+ptstat_run "$tmp/table.txt" compare "${dirs[@]}" "${stat_opts[@]}" --format text
+ptstat_run "$tmp/table.md" compare "${dirs[@]}" "${stat_opts[@]}" --format markdown
+ptstat_run "$tmp/table.csv" compare "${dirs[@]}" "${stat_opts[@]}" --format csv
+ptstat_run "$tmp/verdicts.json" compare "${dirs[@]}" "${stat_opts[@]}" --format json
+ptstat_run "$tmp/kernbench.txt" compare "${dirs[@]}" "${stat_opts[@]}" --format kernbench
+"$JQ" -e 'type == "object"' "$tmp/verdicts.json" >/dev/null 2>&1 ||
+	fatal "ptstat compare --format json did not write a JSON object"
+ptstat_run "$tmp/.work/plot.out" plot "${dirs[@]}" -o "$tmp/plots"
+if [ ! -f "$tmp/plots/plots.json" ] ||
+	! "$JQ" -e '.plots | type == "array"' "$tmp/plots/plots.json" >/dev/null 2>&1; then
+	fatal "ptstat plot wrote no usable plots/plots.json"
+fi
+
+# ---- index.html ----------------------------------------------------------
+
+# Markdown (as ptstat writes it: headings, paragraphs, `code`, **bold**,
+# backslash escapes, pipe tables) to HTML, every character escaped.
+# shellcheck disable=SC2016 # awk program
+md_to_html() {
+	awk '
+	function esc(c) {
+		if (c == "&") return "&amp;"
+		if (c == "<") return "&lt;"
+		if (c == ">") return "&gt;"
+		if (c == "\"") return "&quot;"
+		if (c == "\047") return "&#39;"
+		return c
+	}
+	function inline(s,    out, i, c, n, code, bold) {
+		out = ""; code = 0; bold = 0; n = length(s)
+		for (i = 1; i <= n; i++) {
+			c = substr(s, i, 1)
+			if (code) {
+				if (c == "`") { out = out "</code>"; code = 0 } else out = out esc(c)
+			} else if (c == "\\" && i < n && index(PUNCT, substr(s, i + 1, 1))) {
+				i++; out = out esc(substr(s, i, 1))
+			} else if (c == "`") {
+				out = out "<code>"; code = 1
+			} else if (c == "*" && substr(s, i + 1, 1) == "*") {
+				i++; out = out (bold ? "</strong>" : "<strong>"); bold = !bold
+			} else out = out esc(c)
+		}
+		if (code) out = out "</code>"
+		if (bold) out = out "</strong>"
+		return out
+	}
+	function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
+	# Split a table row on the pipes that are not escaped.
+	function cells(line, arr,    n, i, c, cur, k) {
+		line = trim(line); sub(/^\|/, "", line)
+		if (substr(line, length(line), 1) == "|" && substr(line, length(line) - 1, 1) != "\\")
+			line = substr(line, 1, length(line) - 1)
+		k = 0; cur = ""; n = length(line)
+		for (i = 1; i <= n; i++) {
+			c = substr(line, i, 1)
+			if (c == "\\" && i < n) { cur = cur c substr(line, i + 1, 1); i++; continue }
+			if (c == "|") { arr[++k] = trim(cur); cur = ""; continue }
+			cur = cur c
+		}
+		arr[++k] = trim(cur)
+		return k
+	}
+	function is_sep(line) { return line ~ /^[ \t]*\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/ }
+	function flush_para() { if (para != "") { print "<p>" inline(para) "</p>"; para = "" } }
+	function end_table() { if (intable) { print "</tbody></table>"; intable = 0 } }
+	function start_table(head, sep,    h, s, n, i) {
+		n = cells(head, h); cells(sep, s); ncols = n
+		for (i = 1; i <= n; i++) {
+			align[i] = ""
+			if (s[i] ~ /:$/) align[i] = " style=\"text-align:right\""
+		}
+		printf "<table>\n<thead><tr>"
+		for (i = 1; i <= n; i++) printf "<th%s>%s</th>", align[i], inline(h[i])
+		print "</tr></thead>\n<tbody>"
+		intable = 1
+	}
+	function row(line,    r, n, i) {
+		n = cells(line, r)
+		printf "<tr>"
+		for (i = 1; i <= n; i++) printf "<td%s>%s</td>", align[i], inline(r[i])
+		print "</tr>"
+	}
+	BEGIN { PUNCT = "!\"#$%&\047()*+,-./:;<=>?@[\\]^_`{|}~"; pending = "" }
+	{
+		line = $0
+		if (pending != "") {
+			if (is_sep(line)) { start_table(pending, line); pending = ""; next }
+			para = para (para == "" ? "" : " ") pending; pending = ""
+		}
+		if (line ~ /^[ \t]*\|/) {
+			if (intable) { row(line); next }
+			flush_para(); pending = line; next
+		}
+		end_table()
+		if (line ~ /^[ \t]*$/) { flush_para(); next }
+		if (match(line, /^#+[ \t]/)) {
+			flush_para()
+			lvl = RLENGTH; if (lvl > 6) lvl = 6  # "## x" is h3: the page has h1, h2
+			print "<h" lvl ">" inline(trim(substr(line, RLENGTH + 1))) "</h" lvl ">"
+			next
+		}
+		para = para (para == "" ? "" : " ") line
+	}
+	END {
+		if (pending != "") para = para (para == "" ? "" : " ") pending
+		end_table(); flush_para()
+	}'
+}
+
+# The text of file $1, HTML-escaped.
+html_file() {
+	"$JQ" -Rrs '@html' <"$1"
+}
+
+# Text $1, HTML-escaped.
+html_text() {
+	printf '%s' "$1" | "$JQ" -Rrs '@html'
+}
+
+# The sets: name, kernel and modes from system.json, suite and times from
+# meta.json (either may be missing), as table rows.
+# shellcheck disable=SC2016 # jq program
+set_rows() {
+	local i sys meta
+	for i in "${!dirs[@]}"; do
+		sys=${dirs[i]}/system.json
+		meta=${dirs[i]}/meta.json
+		[ -f "$sys" ] || sys=/dev/null
+		[ -f "$meta" ] || meta=/dev/null
+		"$JQ" -nr --arg name "${names[i]}" --arg dir "${dirs[i]}" \
+			--slurpfile sys "$sys" --slurpfile meta "$meta" '
+			($sys[0] // {}) as $s | ($meta[0] // {}) as $m |
+			[$name, ($s.kernel.release // "?"), ($s.kernel.version // ""),
+			 ($s.tlb_flush.mode // "?"), ($s.table_free.mode // "?"),
+			 (($m.suite.name // "") + (if $m.reps then ", \($m.reps) reps" else "" end)),
+			 ($m.started // ""), $dir] |
+			"<tr>" + (map("<td>" + (tostring | @html) + "</td>") | join("")) + "</tr>"' ||
+			printf '<tr><td>%s</td><td colspan="7">unreadable system.json or meta.json</td></tr>\n' \
+				"$(html_text "${names[i]}")"
+	done
+}
+
+# The comparisons judged better or worse, as a list (from verdicts.json,
+# schema ptstat-compare/1).
+# shellcheck disable=SC2016 # jq program
+verdict_summary() {
+	"$JQ" -r '
+		[.entries[]? | .label as $e | .metrics[]? | .name as $m | .unit as $u |
+		 .comparisons[]? | {e: $e, m: $m, u: $u, set, change_pct, verdict}] as $all |
+		($all | map(.verdict) | group_by(.) | map("\(length) \(.[0])") | join(", ")) as $counts |
+		"<p>\(if $counts == "" then "no comparison" else $counts end | @html)</p>",
+		(($all | map(select(.verdict == "better" or .verdict == "worse"))) as $sig |
+		 if ($sig | length) == 0 then
+			"<p>No metric is significantly better or worse.</p>"
+		 else
+			"<ul>",
+			($sig[] | "<li class=\"\(.verdict)\"><strong>\(.verdict | @html)</strong>: \(.e | @html) \(.m | @html) in \(.set | @html): \(if .change_pct == null then "" else "\(.change_pct * 100 | round / 100)%" end | @html)</li>"),
+			"</ul>"
+		 end)' "$tmp/verdicts.json" 2>/dev/null ||
+		printf '<p>verdicts.json could not be summarised.</p>\n'
+}
+
+# One <figure> per plot of plots.json whose image exists, under a heading
+# per entry. jq gives six lines per plot: the PNG and SVG file names, the
+# title and what the plot shows (HTML-escaped), the kind and the group.
+# shellcheck disable=SC2016 # jq program
+plot_figures() {
+	local png svg title shows kind group last=$'\n' ref
+	while IFS= read -r png && IFS= read -r svg && IFS= read -r title &&
+		IFS= read -r shows && IFS= read -r kind && IFS= read -r group; do
+		if [ "$group" != "$last" ]; then
+			printf '<h3>%s</h3>\n' "$group"
+			last=$group
+		fi
+		# Only plain file names inside plots/.
+		case $png in
+		*/* | .*) png= ;;
+		esac
+		case $svg in
+		*/* | .*) svg= ;;
+		esac
+		if [ -z "$png" ] || [ ! -f "$tmp/plots/$png" ]; then
+			printf '<p class="missing">%s: no image</p>\n' "$title"
+			continue
+		fi
+		ref=$(printf '%s' "$png" | "$JQ" -Rr '@uri | @html')
+		printf '<figure class="%s">\n' "$kind"
+		printf '<img src="plots/%s" alt="%s" loading="lazy" />\n' "$ref" "$title"
+		printf '<figcaption>%s' "$title"
+		if [ -n "$shows" ]; then
+			printf ': %s' "$shows"
+		fi
+		if [ -n "$svg" ] && [ -f "$tmp/plots/$svg" ]; then
+			ref=$(printf '%s' "$svg" | "$JQ" -Rr '@uri | @html')
+			printf ' (<a href="plots/%s">SVG</a>)' "$ref"
+		fi
+		printf '</figcaption>\n</figure>\n'
+	done < <("$JQ" -r '.plots[] |
+		(.png // .file // ""), (.svg // ""), (.title // "" | @html), (.shows // "" | @html),
+		(.kind // "" | @html),
+		(if .entry then .entry elif .bench then "\(.bench): scaling with the task count"
+		 else "other plots" end | @html) | tostring | gsub("[\r\n]"; " ")' \
+		"$tmp/plots/plots.json")
+}
+
+title="ptbench: $(printf '%s vs ' "${names[@]}")"
+title=${title% vs }
+{
+	cat <<EOF
+<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8" />
+<title>$(html_text "$title")</title>
+<style>
+body { font-family: sans-serif; margin: 1em 2em; max-width: 90em; }
+pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 90%; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; }
+th { background: #eee; }
+li.better strong { color: #070; }
+li.worse strong { color: #b00; }
+figure { display: inline-block; margin: 0.5em; max-width: 48%; vertical-align: top; }
+figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { font-size: 85%; }
+</style>
+</head>
+<body>
+<h1>$(html_text "$title")</h1>
+<p>Written $(date -u +%Y-%m-%dT%H:%M:%SZ) by runners/compare.sh with ptstat.
+The first set, $(html_text "${names[0]}"), is the baseline.</p>
+<h2>Result sets</h2>
+<table>
+<thead><tr><th>set</th><th>kernel</th><th>version</th><th>TLB flush</th><th>table free</th><th>suite</th><th>started</th><th>directory</th></tr></thead>
+<tbody>
+EOF
+	set_rows
+	cat <<EOF
+</tbody>
+</table>
+<h2>Verdicts</h2>
+EOF
+	verdict_summary
+	cat <<EOF
+<h2>Comparison</h2>
+<pre>
+$(html_file "$tmp/table.txt")
+</pre>
+<h2>Tables</h2>
+EOF
+	md_to_html <"$tmp/table.md"
+	cat <<EOF
+<h2>kernbench layout</h2>
+<pre>
+$(html_file "$tmp/kernbench.txt")
+</pre>
+<h2>Plots</h2>
+EOF
+	plot_figures
+	cat <<EOF
+<h2>Files</h2>
+<ul>
+<li><a href="table.txt">table.txt</a> (text)</li>
+<li><a href="table.md">table.md</a> (Markdown)</li>
+<li><a href="table.csv">table.csv</a> (CSV)</li>
+<li><a href="verdicts.json">verdicts.json</a> (JSON)</li>
+<li><a href="kernbench.txt">kernbench.txt</a> (kernbench layout)</li>
+<li><a href="plots/plots.json">plots/plots.json</a> (the list of plots)</li>
+</ul>
+</body>
+</html>
+EOF
+} >"$tmp/index.html"
+
+# ---- swap the report in ----------------------------------------------------
+
+rm -rf -- "$tmp/.work"
+chmod "$(printf '%o' "$((0777 & ~$(umask)))")" "$tmp"
+trap '' INT TERM
+if [ -e "$out" ]; then
+	old=$(mktemp -d "$parent/.$base.old.XXXXXX") || fatal "cannot create a temporary directory in $parent"
+	mv -T -- "$out" "$old/report" || fatal "cannot move the old $out aside"
+	if ! mv -T -- "$tmp" "$out"; then
+		mv -T -- "$old/report" "$out" || true
+		fatal "cannot rename the new report to $out"
+	fi
+	rm -rf -- "$old"
+else
+	mv -T -- "$tmp" "$out" || fatal "cannot rename the new report to $out"
+fi
+trap - EXIT
+
+case $format in
+text) cat -- "$out/table.txt" ;;
+markdown) cat -- "$out/table.md" ;;
+csv) cat -- "$out/table.csv" ;;
+json) cat -- "$out/verdicts.json" ;;
+kernbench) cat -- "$out/kernbench.txt" ;;
+esac
+printf 'compare.sh: report in %s (open %s/index.html)\n' "$out" "$out" >&2
+if [ "$left_out" -eq 1 ]; then
+	fatal "ptstat left some result files out (see its messages above): the report lacks them"
+fi

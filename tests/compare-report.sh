@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# runners/compare.sh: the smoke suite run twice on this kernel (run.sh
+# --label a, then b) compares as "no significant change" everywhere; the
+# report holds every table, verdicts.json, the plots and an index.html that
+# shows them all and links only to files that exist; a report is replaced
+# whole; bad input is refused.
+# shellcheck disable=SC2016 # jq programs in single quotes
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+: "${PTSTAT:=$top_builddir/ptstat}"
+export PTSTAT
+pt_tmpdir
+_pt_need_jq
+command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed (Debian package gnuplot-nox)"
+[ -x "$PTSTAT" ] || fail "ptstat not built: $PTSTAT"
+
+RUN=$top_srcdir/runners/run.sh
+COMPARE=$top_srcdir/runners/compare.sh
+started=$SECONDS
+
+# ---- two runs of the smoke suite on this kernel ------------------------------
+
+# Both runs must see the same machine: no other test running meanwhile.
+pt_machine_alone
+R=$T/results
+expect_exit 0 "$RUN" --suite smoke --out "$R" --label a
+expect_exit 0 "$RUN" --suite smoke --out "$R" --label b
+runs=$((SECONDS - started))
+mapfile -t entries < <(grep -Ev '^(#|reps |rounds )' "$R/a/suite.txt" | awk '{ print $1 }')
+[ "${#entries[@]}" -ge 5 ] || fail "the smoke suite has only ${#entries[@]} entries"
+pass "smoke suite run twice: ${#entries[@]} entries each, ${runs} s"
+
+# ---- the report ------------------------------------------------------------------
+
+O=$T/report
+expect_exit 0 "$COMPARE" "$R/a" "$R/b" --out "$O"
+cmp -s "$T/out" "$O/table.txt" || fail "stdout is not table.txt: $(head -5 "$T/out")"
+for f in table.txt table.md table.csv verdicts.json kernbench.txt index.html plots/plots.json; do
+	[ -s "$O/$f" ] || fail "the report lacks $f: $(ls "$O")"
+done
+"$JQ" empty "$O/verdicts.json" 2>/dev/null || fail "verdicts.json is not valid JSON"
+for e in "${entries[@]}"; do
+	grep -qF "$e" "$O/table.txt" || fail "table.txt does not show entry $e"
+	grep -qF "$e" "$O/table.md" || fail "table.md does not show entry $e"
+	grep -qF "$e" "$O/kernbench.txt" || fail "kernbench.txt does not show entry $e"
+	if ! grep -q "^a,.*,$e," "$O/table.csv" || ! grep -q "^b,.*,$e," "$O/table.csv"; then
+		fail "table.csv has no rows of entry $e for both sets"
+	fi
+	jq_true "$O/verdicts.json" "[.entries[].label] | index(\"$e\") != null" "verdicts.json has entry $e"
+done
+pass "table.txt (also on stdout), table.md, table.csv, verdicts.json, kernbench.txt: every entry"
+
+# The done-when check: one kernel against itself, nothing better or worse.
+"$JQ" -r '[.. | objects | select(has("verdict"))] as $v |
+	"\($v | length) \([$v[] | select(.verdict == "no significant change")] | length)"' \
+	"$O/verdicts.json" >"$T/counts"
+read -r n_verdicts n_same <"$T/counts"
+[ "$n_same" -gt 0 ] || fail "verdicts.json holds no 'no significant change' verdict ($n_verdicts verdicts)"
+"$JQ" -r '.entries[] | .label as $e | .metrics[] | .name as $m | .comparisons[] |
+	select(.verdict == "better" or .verdict == "worse") |
+	"\($e) \($m): \(.verdict) (\(.change_pct)%, adjusted p \(.adj_p))"' \
+	"$O/verdicts.json" >"$T/significant"
+if [ -s "$T/significant" ] ||
+	"$JQ" -e '[.. | objects | select(.verdict? == "better" or .verdict? == "worse")] | length > 0' \
+		"$O/verdicts.json" >/dev/null; then
+	fail "the same kernel twice, yet significant changes: $(tr '\n' ';' <"$T/significant")"
+fi
+pass "a against b on the same kernel: $n_same metrics with no significant change, none better or worse"
+
+# index.html: well-formed, the text tables verbatim, every plot, no dead link.
+H=$O/index.html
+if command -v xmllint >/dev/null 2>&1; then
+	xmllint --noout "$H" 2>"$T/xml" || fail "index.html is not well-formed: $(head -5 "$T/xml")"
+fi
+# pre_block N: the Nth <pre> block of index.html, unescaped.
+pre_block() {
+	awk -v n="$1" '/^<pre>$/ { k++; if (k == n) { on = 1; next } } /^<\/pre>$/ { on = 0 } on' "$H" |
+		sed 's/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&#39;/'"'"'/g; s/&apos;/'"'"'/g; s/&amp;/\&/g'
+}
+pre_block 1 | cmp -s - "$O/table.txt" || fail "the first <pre> of index.html is not table.txt"
+pre_block 2 | cmp -s - "$O/kernbench.txt" || fail "the second <pre> of index.html is not kernbench.txt"
+tables=$(grep -c '^<table>$' "$H")
+[ "$tables" -ge "$((${#entries[@]} + 1))" ] ||
+	fail "index.html has $tables tables, want the sets and one per entry ($((${#entries[@]} + 1)))"
+nplots=$("$JQ" '.plots | length' "$O/plots/plots.json")
+[ "$nplots" -gt 0 ] || fail "plots.json lists no plot"
+nimg=$(grep -c '<img ' "$H")
+[ "$nimg" -eq "$nplots" ] || fail "index.html has $nimg images, plots.json lists $nplots"
+while read -r png; do
+	grep -qF "<img src=\"plots/$png\"" "$H" || fail "index.html does not show plots/$png"
+done < <("$JQ" -r '.plots[] | .png // .file' "$O/plots/plots.json")
+grep -o -E '(src|href)="[^"]*"' "$H" | sed -E 's/^(src|href)="//; s/"$//' | sort -u >"$T/links"
+[ -s "$T/links" ] || fail "index.html links to nothing"
+while read -r link; do
+	case $link in
+	*://* | /*) fail "index.html links outside the report: $link" ;;
+	esac
+	[ -f "$O/$link" ] || fail "index.html links to $link, which does not exist"
+done <"$T/links"
+pass "index.html: well-formed, both text tables verbatim, $tables tables, $nimg images for $nplots plots, $(wc -l <"$T/links") links all to existing files"
+
+# ---- replacing a report, escaping, more than two sets --------------------------
+
+touch "$O/stale-file"
+weird='c&<d>"'
+cp -r "$R/b" "$R/$weird"
+expect_exit 0 "$COMPARE" "$R/a" "$R/b" "$R/$weird" --out "$O" --format json
+[ ! -e "$O/stale-file" ] || fail "the old report was not replaced whole"
+"$JQ" -e '.sets | length == 3' "$T/out" >/dev/null 2>&1 || fail "--format json did not print the JSON of 3 sets"
+leftovers=$(find "$T" -mindepth 1 -maxdepth 1 -name '.report*')
+[ -z "$leftovers" ] || fail "temporary directories left: $leftovers"
+grep -qF 'c&amp;&lt;d&gt;&quot;' "$H" || fail "index.html does not show the escaped set name"
+if grep -qF "$weird" "$H"; then
+	fail "index.html holds the set name $weird unescaped"
+fi
+if command -v xmllint >/dev/null 2>&1; then
+	xmllint --noout "$H" 2>"$T/xml" || fail "index.html with a set named $weird: $(head -3 "$T/xml")"
+fi
+pass "a report is replaced whole; 3 sets; a set named $weird is escaped in index.html"
+
+# ---- bad input ---------------------------------------------------------------------
+
+mkdir "$R/empty"
+expect_exit 2 "$COMPARE" "$R/a" --out "$T/bad"
+expect_exit 2 "$COMPARE" "$R/a" "$R/no-such-set" --out "$T/bad"
+expect_exit 2 "$COMPARE" "$R/a" "$R/b" --format yaml --out "$T/bad"
+expect_exit 2 "$COMPARE" "$R/a" "$R/b" --bogus --out "$T/bad"
+expect_exit 2 "$COMPARE" "$R/a" "$R/a" --out "$T/bad"
+grep -q "two sets are named 'a'" "$T/err" || fail "duplicate set names: $(cat "$T/err")"
+expect_exit 2 "$COMPARE" "$R/a" "$R/empty" --out "$T/bad"
+[ ! -e "$T/bad" ] || fail "a refused comparison created $T/bad"
+leftovers=$(find "$T" -mindepth 1 -maxdepth 1 -name '.bad*')
+[ -z "$leftovers" ] || fail "a refused comparison left $leftovers"
+pass "bad input (one set, a missing set, a bad format or option, the same set twice, an empty set): exit 2, no report"
+
+pass "whole test: $((SECONDS - started)) s"
