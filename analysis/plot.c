@@ -295,40 +295,6 @@ static void bar_script(FILE *f, const struct rp_model *m, const struct rp_row *r
 		"lw 1.5 pt 7 ps 0.6 title '95%% confidence interval of the mean'\n", base);
 }
 
-static int plot_bar(struct plotter *p, const struct rp_entry *ent, const struct rp_row *r)
-{
-	char *base = base_name(p, "bar", ent->label, r->name);
-	char *title = rs_xasprintf("%s: %s, mean per set (%s)\n%s", ent->label, r->name,
-				   better_words(r->better), ent->desc);
-	char *ylabel = axis_label(r);
-	FILE *f;
-	int rc = -1;
-
-	f = open_in(p, base, "dat");
-	if (!f)
-		goto out;
-	bar_data(f, p->m, r);
-	if (close_file(p, f, base, "dat"))
-		goto out;
-	f = open_in(p, base, "gp");
-	if (!f)
-		goto out;
-	gp_begin(f, base, title, "result set", ylabel);
-	bar_script(f, p->m, r, base);
-	gp_end(f, base);
-	if (close_file(p, f, base, "gp"))
-		goto out;
-	list_plot(p, base, PL_BAR, title, r,
-		  json_pack("{s:s, s:s, s:s}", "entry", ent->label, "bench", ent->bench,
-			    "shows", "the mean of each set as a bar, with the 95% confidence "
-			    "interval of the mean (t distribution, n - 1 degrees of freedom)"));
-	rc = 0;
-out:
-	free(title);
-	free(ylabel);
-	return rc;
-}
-
 /* ---- box plot: every repetition ---------------------------------------------- */
 
 /*
@@ -428,10 +394,33 @@ static void box_script(FILE *f, const struct rp_model *m, const struct rp_row *r
 	fprintf(f, "\n");
 }
 
-static int plot_box(struct plotter *p, const struct rp_entry *ent, const struct rp_row *r)
+/* The two per-metric charts: the same steps, their own data and script. */
+struct chart {
+	const char *prefix;	/* file name prefix */
+	enum pl_kind kind;
+	const char *what;	/* in the title */
+	const char *shows;	/* in plots.json */
+	void (*data)(FILE *f, const struct rp_model *m, const struct rp_row *r);
+	void (*script)(FILE *f, const struct rp_model *m, const struct rp_row *r,
+		       const char *base);
+};
+
+static const struct chart charts[] = {
+	{ "bar", PL_BAR, "mean per set",
+	  "the mean of each set as a bar, with the 95% confidence interval of the "
+	  "mean (t distribution, n - 1 degrees of freedom)",
+	  bar_data, bar_script },
+	{ "box", PL_BOX, "every repetition",
+	  "the samples of each set (one point per repetition) over a box from the "
+	  "first to the third quartile, median marked, whiskers to the extremes",
+	  box_data, box_script },
+};
+
+static int plot_chart(struct plotter *p, const struct chart *c,
+		      const struct rp_entry *ent, const struct rp_row *r)
 {
-	char *base = base_name(p, "box", ent->label, r->name);
-	char *title = rs_xasprintf("%s: %s, every repetition (%s)\n%s", ent->label, r->name,
+	char *base = base_name(p, c->prefix, ent->label, r->name);
+	char *title = rs_xasprintf("%s: %s, %s (%s)\n%s", ent->label, r->name, c->what,
 				   better_words(r->better), ent->desc);
 	char *ylabel = axis_label(r);
 	FILE *f;
@@ -440,22 +429,20 @@ static int plot_box(struct plotter *p, const struct rp_entry *ent, const struct 
 	f = open_in(p, base, "dat");
 	if (!f)
 		goto out;
-	box_data(f, p->m, r);
+	c->data(f, p->m, r);
 	if (close_file(p, f, base, "dat"))
 		goto out;
 	f = open_in(p, base, "gp");
 	if (!f)
 		goto out;
 	gp_begin(f, base, title, "result set", ylabel);
-	box_script(f, p->m, r, base);
+	c->script(f, p->m, r, base);
 	gp_end(f, base);
 	if (close_file(p, f, base, "gp"))
 		goto out;
-	list_plot(p, base, PL_BOX, title, r,
+	list_plot(p, base, c->kind, title, r,
 		  json_pack("{s:s, s:s, s:s}", "entry", ent->label, "bench", ent->bench,
-			    "shows", "the samples of each set (one point per repetition) "
-			    "over a box from the first to the third quartile, median "
-			    "marked, whiskers to the extremes"));
+			    "shows", c->shows));
 	rc = 0;
 out:
 	free(title);
@@ -704,8 +691,9 @@ static int write_all(struct plotter *p)
 		for (size_t j = 0; j < p->m->entries[i].nrows; j++) {
 			const struct rp_entry *ent = &p->m->entries[i];
 
-			if (plot_bar(p, ent, &ent->rows[j]) || plot_box(p, ent, &ent->rows[j]))
-				return -1;
+			for (size_t c = 0; c < sizeof(charts) / sizeof(charts[0]); c++)
+				if (plot_chart(p, &charts[c], ent, &ent->rows[j]))
+					return -1;
 		}
 	series = group_series(p->m, &nseries);
 	for (size_t i = 0; i < nseries; i++) {
