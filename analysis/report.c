@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "../common/wrap.h"
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -102,34 +103,6 @@ static const char *fmt_pct(char *buf, size_t len, double pct)
 	else
 		snprintf(buf, len, "%+.2f%%", pct);
 	return buf;
-}
-
-void rp_wrap(FILE *f, const char *text, int indent)
-{
-	const char *p = text;
-	int col = 0;
-
-	while (*p) {
-		int w = (int)strcspn(p, " \n");
-
-		if (w) {
-			if (col && indent + col + 1 + w > 78) {
-				fputc('\n', f);
-				col = 0;
-			}
-			fprintf(f, "%*s%.*s", col ? 1 : indent, "", w, p);
-			col += (col ? 1 : 0) + w;
-			p += w;
-		}
-		if (*p == '\n') {
-			fputc('\n', f);
-			col = 0;
-		}
-		if (*p)
-			p++;
-	}
-	if (col)
-		fputc('\n', f);
 }
 
 int rp_parse_format(const char *s, enum rp_format *f)
@@ -799,7 +772,7 @@ static void show_text(FILE *f, const struct rp_model *m)
 	grid_print(f, &g, "  ");
 	grid_free(&g);
 	fprintf(f, "\n");
-	rp_wrap(f, "mean and sd: mean and sample standard deviation (n-1) over the "
+	pt_wrap(f, "mean and sd: mean and sample standard deviation (n-1) over the "
 		"repetitions; CV: coefficient of variation, sd / |mean|.", 0);
 }
 
@@ -1229,7 +1202,7 @@ static void compare_text(FILE *f, const struct rp_model *m)
 	free(align);
 	fprintf(f, "\n");
 	rule = rule_text(m);
-	rp_wrap(f, rule, 0);
+	pt_wrap(f, rule, 0);
 	free(rule);
 }
 
@@ -1283,7 +1256,7 @@ static void compare_kernbench(FILE *f, const struct rp_model *m)
 	if (has_notes(m))
 		fprintf(f, "\n");
 	rule = rule_text(m);
-	rp_wrap(f, rule, 0);
+	pt_wrap(f, rule, 0);
 	free(rule);
 }
 

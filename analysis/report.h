@@ -92,7 +92,5 @@ const char *rp_correction_name(enum rp_correction c);
 /* x with sig significant digits, no exponent below 1e15; "-" for NAN. */
 const char *rp_fmt_sig(char *buf, size_t len, double x, int sig);
 
-/* Fill text into lines of at most 78 columns, each indented. */
-void rp_wrap(FILE *f, const char *text, int indent);
 
 #endif

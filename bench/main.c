@@ -14,6 +14,7 @@
 #include <sys/personality.h>
 #include <unistd.h>
 
+#include "../common/wrap.h"
 #include "counters.h"
 #include "internal.h"
 #include "parse.h"
@@ -107,39 +108,6 @@ static const struct {
 
 #define N_COPTS (sizeof(copts) / sizeof(copts[0]))
 
-/* Fill lines up to 78 columns; "\n" ends a line, "\n\n" leaves a blank one. */
-static void print_wrapped(FILE *f, const char *text, int indent)
-{
-	const char *p = text;
-	int col = 0;
-
-	while (*p) {
-		int w = (int)strcspn(p, " \n");
-
-		if (w) {
-			if (col && indent + col + 1 + w > 78) {
-				fputc('\n', f);
-				col = 0;
-			}
-			if (col)
-				fputc(' ', f);
-			else
-				fprintf(f, "%*s", indent, "");
-			fprintf(f, "%.*s", w, p);
-			col += (col ? 1 : 0) + w;
-			p += w;
-		}
-		if (*p == '\n') {
-			fputc('\n', f);
-			col = 0;
-		}
-		if (*p)
-			p++;
-	}
-	if (col)
-		fputc('\n', f);
-}
-
 static void print_common_options(FILE *f)
 {
 	fprintf(f, "Common options:\n");
@@ -153,7 +121,7 @@ static void print_common_options(FILE *f)
 			 copts[i].name, copts[i].arg ? " " : "",
 			 copts[i].arg ? copts[i].arg : "");
 		fprintf(f, "  %s\n", head[0] == ' ' ? head + 1 : head);
-		print_wrapped(f, copts[i].help, 6);
+		pt_wrap(f, copts[i].help, 6);
 	}
 	fprintf(f, "Sizes take K, M, G or T suffixes (powers of two): 4K, 2M, 1G.\n");
 }
@@ -185,7 +153,7 @@ static void bench_help(const struct pt_bench *b, FILE *f)
 
 	fprintf(f, "Usage: ptbench run %s [options]\n\n%s.\n\n", b->name, b->summary);
 	if (b->description)
-		print_wrapped(f, b->description, 0);
+		pt_wrap(f, b->description, 0);
 	fprintf(f, "\nOptions of %s:\n", b->name);
 	for (const struct pt_opt *o = b->opts; o && o->name; o++) {
 		const char *arg = o->type == PT_OPT_SIZE ? " SIZE" :
@@ -197,7 +165,7 @@ static void bench_help(const struct pt_bench *b, FILE *f)
 		if (o->def)
 			fprintf(f, "   (default %s)", o->def);
 		fputc('\n', f);
-		print_wrapped(f, o->help, 6);
+		pt_wrap(f, o->help, 6);
 	}
 	if (b->flags & PT_THREADS_ONLY)
 		fprintf(f, "  (threads only: its tasks must share one address space)\n");
