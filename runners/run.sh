@@ -274,6 +274,11 @@ while read -r name _; do
 	[ -n "$name" ] && benches[$name]=1
 done < <("$bin" list) || fatal "'$bin list' failed"
 [ "${#benches[@]}" -gt 0 ] || fatal "'$bin list' listed no benchmark"
+# Kernel compiles (workloads/kernbench) are entries like the benchmarks.
+KERNBENCH=$PT_TOP/workloads/kernbench
+if [ -x "$KERNBENCH" ]; then
+	benches[kernbench]=1
+fi
 bench_names=$(printf '%s\n' "${!benches[@]}" | sort | tr '\n' ' ')
 bench_names=${bench_names% }
 
@@ -323,9 +328,10 @@ show_word() {
 	fi
 }
 
-# check_option FILE LINE WORD PREVIOUS-WORD: refuse what a suite may not say.
+# check_option FILE LINE WORD PREVIOUS-WORD BENCH: refuse what a suite may
+# not say.
 check_option() {
-	local f=$1 n=$2 w=$3 prev=$4 c shown
+	local f=$1 n=$2 w=$3 prev=$4 bench=$5 c shown
 	shown=$(show_word "$w")
 	if c=$(bad_char "$w"); then
 		case $c in
@@ -336,6 +342,16 @@ check_option() {
 			suite_err "$f" "$n" "character $(show_word "$c") not allowed in $shown (option words use letters, digits and . _ , : = + / -)"
 			;;
 		esac
+	fi
+	if [ "$bench" = kernbench ]; then
+		# workloads/kernbench takes kernbench's own short options (-n 3 -f ...).
+		case $w in
+		--out | --out=* | --label | --label=* | -h | --help)
+			suite_err "$f" "$n" "$shown: the runner sets --out and --label of kernbench itself (and a suite entry cannot ask for --help)"
+			;;
+		*@*) suite_err "$f" "$n" "$shown: @ALL and @SWEEP are not replaced in kernbench entries" ;;
+		esac
+		return 0
 	fi
 	case $w in
 	--reps | --reps=*)
@@ -442,7 +458,7 @@ parse_suite() {
 			prev=
 			sweeps=0
 			for ((i = 2; i < nw; i++)); do
-				check_option "$shown" "$n" "${words[i]}" "$prev"
+				check_option "$shown" "$n" "${words[i]}" "$prev" "$bench"
 				case ${words[i]} in
 				@SWEEP | --tasks=@SWEEP) sweeps=$((sweeps + 1)) ;;
 				esac
@@ -556,10 +572,20 @@ round_file() {
 	fi
 }
 
+# Entry I is a kernel compile: it runs once (its runs come from its -n), in
+# the first round, and writes LABEL-LOAD.json, one result per load.
+is_kernbench() {
+	[ "${e_bench[$1]}" = kernbench ]
+}
+
 # entry_cmd I R: set cmd to the argv of round R of entry I.
 entry_cmd() {
 	local -a opts=()
 	read -r -a opts <<<"${e_opts[$1]}"
+	if is_kernbench "$1"; then
+		cmd=("$KERNBENCH" "${opts[@]}" --label "${e_label[$1]}" --out .)
+		return
+	fi
 	cmd=("$bin" run "${e_bench[$1]}" "${opts[@]}" --label "${e_label[$1]}"
 		--reps "$(round_reps "$2")" --no-aslr -q -o "$(round_file "$1" "$2")")
 }
@@ -571,6 +597,20 @@ planned_ms() {
 	local -a opts=()
 	local duration=3 warmup=0.5 k w num='^[0-9]+([.][0-9]+)?$'
 	read -r -a opts <<<"${e_opts[$1]}"
+	if is_kernbench "$1"; then
+		# A rough guess: a tinyconfig vmlinux builds in about 90 s on 2
+		# CPUs; a warm-up and two loads of -n runs (5, 3 with -f).
+		local runs=5
+		for ((k = 0; k < ${#opts[@]}; k++)); do
+			case ${opts[k]} in
+			-f) [ "$runs" -ne 5 ] || runs=3 ;;
+			-n) runs=${opts[k + 1]:-5} ;;
+			esac
+		done
+		[[ $runs =~ ^[0-9]+$ ]] || runs=5
+		printf '%d\n' "$(((2 * runs + 1) * 90000))"
+		return
+	fi
 	for ((k = 0; k < ${#opts[@]}; k++)); do
 		w=${opts[k]}
 		case $w in
@@ -599,9 +639,13 @@ fmt_ms() {
 
 plan_ms=()
 plan_total=0
+nkb=0
 for ((i = 0; i < nent; i++)); do
 	plan_ms+=("$(planned_ms "$i")")
 	plan_total=$((plan_total + plan_ms[i]))
+	if is_kernbench "$i"; then
+		nkb=$((nkb + 1))
+	fi
 done
 
 # The expanded suite (itself a valid suite file) and the commands.
@@ -623,6 +667,9 @@ commands_text() {
 	fi
 	for ((r = 1; r <= rounds; r++)); do
 		for ((k = 0; k < nent; k++)); do
+			if is_kernbench "$k" && [ "$r" -gt 1 ]; then
+				continue
+			fi
 			entry_cmd "$k" "$r"
 			line=$(printf '%q ' "${cmd[@]}")
 			printf '%s\n' "${line% }"
@@ -643,12 +690,15 @@ if [ "$dry_run" -eq 1 ]; then
 	step=0
 	for ((r = 1; r <= rounds; r++)); do
 		for ((i = 0; i < nent; i++)); do
+			if is_kernbench "$i" && [ "$r" -gt 1 ]; then
+				continue
+			fi
 			step=$((step + 1))
 			what=${e_label[i]}
 			if [ "$rounds" -gt 1 ]; then
 				what+=" (round $r/$rounds)"
 			fi
-			printf '# [%d/%d] %s %s, about %s\n' "$step" "$((nent * rounds))" \
+			printf '# [%d/%d] %s %s, about %s\n' "$step" "$(((nent - nkb) * rounds + nkb))" \
 				"$what" "${e_src[i]}" "$(fmt_ms "$((plan_ms[i] / rounds))")"
 			entry_cmd "$i" "$r"
 			line=$(printf '%q ' "${cmd[@]}")
@@ -903,6 +953,35 @@ valid_result() {
 		'.schema == "ptbench/1" and .label == $l and .params.reps == $n' "$1" >/dev/null 2>&1
 }
 
+# run_kernbench I: the kernel-compile entry I, once.  Its marker file
+# .LABEL.kernbench-done says, on --resume, that every load was written.
+run_kernbench() {
+	local lab=${e_label[$1]} f n=0
+	step=$((step + 1))
+	what=$lab
+	if [ "$resume" -eq 1 ] && [ -f "$partial/.$lab.kernbench-done" ]; then
+		printf '[%d/%d] %s: done already, kept\n' "$step" "$steps" "$what" >&2
+		log "[$step/$steps] $what: kept from the interrupted run"
+		kept=$((kept + 1))
+		return
+	fi
+	rm -f -- "$partial/$lab"-*.json
+	printf '[%d/%d] %s: elapsed %s (a kernel compile: about %s)\n' "$step" "$steps" \
+		"$what" "$(fmt_ms "$(($(now_ms) - t_start))")" "$(fmt_ms "${plan_ms[$1]}")" >&2
+	entry_cmd "$1" 1
+	line=$(printf '%q ' "${cmd[@]}")
+	log "[$step/$steps] $what (${e_src[$1]}): ${line% }"
+	run_round
+	for f in "$partial/$lab"-*.json; do
+		[ -e "$f" ] || continue
+		"$JQ" -e '.schema == "ptbench/1"' "$f" >/dev/null 2>&1 ||
+			fatal "entry $lab: kernbench exited 0 but $f is not a ptbench/1 result"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || fatal "entry $lab: kernbench exited 0 but wrote no result"
+	: >"$partial/.$lab.kernbench-done"
+}
+
 # The steps: round 1 of every entry, then round 2 of every entry... (with
 # rounds, each entry's samples are spread over the whole run, so that the
 # spread includes how the machine drifts). Entries done, and with rounds the
@@ -911,10 +990,15 @@ t_start=$(now_ms)
 done_ms=0
 done_plan=0
 kept=0
-steps=$((nent * rounds))
+steps=$(((nent - nkb) * rounds + nkb))
 step=0
 for ((r = 1; r <= rounds; r++)); do
 	for ((i = 0; i < nent; i++)); do
+		if is_kernbench "$i"; then
+			[ "$r" -eq 1 ] || continue
+			run_kernbench "$i"
+			continue
+		fi
 		step=$((step + 1))
 		lab=${e_label[i]}
 		res=$partial/$lab.json
@@ -964,6 +1048,9 @@ done
 if [ "$rounds" -gt 1 ]; then
 	for ((i = 0; i < nent; i++)); do
 		lab=${e_label[i]}
+		if is_kernbench "$i"; then
+			continue
+		fi
 		if ! valid_result "$partial/$lab.json" "$lab" "$reps"; then
 			merge_rounds "$i" || fatal "entry $lab: cannot merge its rounds: $(cat "$tmp/merge.err")"
 		fi

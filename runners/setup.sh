@@ -13,7 +13,7 @@ set -euo pipefail
 PT_DEBIAN_PACKAGES=(
 	libhwloc-dev libpfm4-dev libjansson-dev libgsl-dev zlib1g-dev
 	autoconf automake libtool autoconf-archive pkg-config make gcc
-	jq gnuplot-nox parallel shellcheck procps file libxml2-utils
+	jq gnuplot-nox parallel shellcheck procps file libxml2-utils time
 )
 
 # Repository top, from this file's own location.

@@ -50,21 +50,36 @@ done
 pass "table.txt (also on stdout), table.md, table.csv, verdicts.json, kernbench.txt: every entry"
 
 # The done-when check: one kernel against itself, nothing better or worse.
+# significant REPORT: list the metrics judged better or worse in $T/significant.
+significant() {
+	"$JQ" -r '.entries[] | .label as $e | .metrics[] | .name as $m | .comparisons[] |
+		select(.verdict == "better" or .verdict == "worse") |
+		"\($e) \($m): \(.verdict) (\(.change_pct)%, adjusted p \(.adj_p))"' \
+		"$1/verdicts.json" >"$T/significant"
+	[ -s "$T/significant" ]
+}
 "$JQ" -r '[.. | objects | select(has("verdict"))] as $v |
 	"\($v | length) \([$v[] | select(.verdict == "no significant change")] | length)"' \
 	"$O/verdicts.json" >"$T/counts"
 read -r n_verdicts n_same <"$T/counts"
 [ "$n_same" -gt 0 ] || fail "verdicts.json holds no 'no significant change' verdict ($n_verdicts verdicts)"
-"$JQ" -r '.entries[] | .label as $e | .metrics[] | .name as $m | .comparisons[] |
-	select(.verdict == "better" or .verdict == "worse") |
-	"\($e) \($m): \(.verdict) (\(.change_pct)%, adjusted p \(.adj_p))"' \
-	"$O/verdicts.json" >"$T/significant"
-if [ -s "$T/significant" ] ||
-	"$JQ" -e '[.. | objects | select(.verdict? == "better" or .verdict? == "worse")] | length > 0' \
-		"$O/verdicts.json" >/dev/null; then
-	fail "the same kernel twice, yet significant changes: $(tr '\n' ';' <"$T/significant")"
+if [ "${PT_STATISTICAL_CHECKS:-1}" = 0 ]; then
+	# Sanitizer and distcheck passes: the statistics are the plain pass's.
+	printf 'note: same-kernel verdicts not asserted in this pass (PT_STATISTICAL_CHECKS=0)\n'
+elif significant "$O"; then
+	# A shared machine can drift between two runs a minute apart: say so,
+	# and judge a second pair. Two pairs in a row is a real failure.
+	printf 'note: the first pair differed (machine drift?): %s\n' "$(tr '\n' ';' <"$T/significant")"
+	expect_exit 0 "$RUN" --suite smoke --out "$R" --label c
+	expect_exit 0 "$RUN" --suite smoke --out "$R" --label d
+	expect_exit 0 "$COMPARE" "$R/c" "$R/d" --out "$T/report2"
+	if significant "$T/report2"; then
+		fail "the same kernel twice, twice, yet significant changes: $(tr '\n' ';' <"$T/significant")"
+	fi
+	pass "c against d on the same kernel: no metric better or worse (a against b was not)"
+else
+	pass "a against b on the same kernel: $n_same metrics with no significant change, none better or worse"
 fi
-pass "a against b on the same kernel: $n_same metrics with no significant change, none better or worse"
 
 # index.html: well-formed, the text tables verbatim, every plot, no dead link.
 H=$O/index.html
