@@ -863,12 +863,22 @@ on_signal() {
 # set directory, in the background so that a signal reaches the trap at
 # once. Stops the run on a failure.
 run_round() {
-	local rs rc=0 r0 r1
+	local rs rc=0 r0 r1 follower=0
 	r0=$(now_ms)
-	(cd -- "$partial" && exec "${cmd[@]}" {lockfd}<&-) 2>"$tmp/entry.err" &
+	: >"$tmp/entry.err"
+	(cd -- "$partial" && exec "${cmd[@]}" {lockfd}<&-) 2>>"$tmp/entry.err" &
 	child=$!
+	if is_kernbench "$i"; then
+		# A kernel compile takes minutes: show its progress as it comes.
+		tail --pid="$child" -n +1 -f -- "$tmp/entry.err" 2>/dev/null |
+			grep --line-buffered '^kernbench: ' | sed -u 's/^/  /' >&2 &
+		follower=$!
+	fi
 	wait "$child" || rc=$?
 	child=0
+	if [ "$follower" -ne 0 ]; then
+		wait "$follower" || true
+	fi
 	r1=$(now_ms)
 	rs=$(((r1 - r0) / 1000)).$(printf '%03d' "$(((r1 - r0) % 1000))")
 	cat -- "$tmp/entry.err" >>"$partial/run.log"
