@@ -1,0 +1,856 @@
+#!/usr/bin/env bash
+# runners/vm.sh: run a suite inside a QEMU virtual machine booting a given
+# kernel, and bring its result set back. See usage below.
+set -euo pipefail
+export -n LC_ALL
+LC_ALL=C
+
+usage() {
+	cat <<'EOF'
+Usage: runners/vm.sh [run] --kernel SPEC [OPTIONS]
+       runners/vm.sh kernel SPEC
+       runners/vm.sh initramfs --out FILE [--suite NAME|FILE] [--kernel SPEC]
+       runners/vm.sh decode TRANSFER DIR
+
+Boots a kernel in a QEMU virtual machine whose initramfs holds ptbench and
+the suites, runs a suite there with runners/run.sh, and stores the result
+set it sends back as OUT/LABEL, like a run.sh set, with a "vm" object added
+to its system.json. runners/compare.sh --kernel uses it; it can be run alone.
+
+Kernel SPEC:
+  debian:SERIES     the newest linux-image-SERIES*-cloud-amd64-unsigned
+                    package in apt's lists (SERIES: 6.1, 6.12, ...), fetched
+                    with 'apt-get download' and unpacked with dpkg-deb into
+                    the cache (below); nothing is installed on this machine
+  PATH              a bzImage/vmlinuz file (its release is read from the
+                    image; a 'config' or 'config-RELEASE' file beside it is
+                    given to the guest as /boot/config-RELEASE)
+
+Options of run:
+  --kernel SPEC       the kernel to boot (required)
+  --suite NAME|FILE   the suite (default: smoke); see runners/run.sh --help
+  --label LABEL       name of the result set (default: the kernel release,
+                      then -VARIANT)
+  --out DIR           where the set goes (default: results/ of this tree)
+  --reps N, --rounds K  passed to run.sh inside the guest
+  --variant NAME:KEY=VALUE,...
+                      boot differently: append=ARGS adds ARGS to the kernel
+                      command line, cpu=MODEL is QEMU's -cpu (a MODEL may hold
+                      commas: cpu=host,kvm-pv-tlb-flush=on; a word that is
+                      not KEY=... continues the value before it)
+  --append ARGS       more kernel command-line arguments
+  --cpu MODEL         QEMU -cpu (default: max under TCG, host under KVM)
+  --accel auto|kvm|tcg
+                      auto (default): KVM when /dev/kvm can really run this
+                      kernel (probed by booting it with a 1-line init: KVM
+                      that exists but cannot run ordinary kernels is common
+                      in nested guests), TCG otherwise
+  --smp N             vCPUs (default: this machine's CPU count)
+  --mem SIZE          guest memory, e.g. 2G or 1536M (default: 2G); more than
+                      90% of MemAvailable is refused
+  --boot-timeout S    seconds for the guest to reach its init (default: 300)
+  --timeout S         seconds for the whole run (default: 600 + 4 x the
+                      suite's planned time)
+  --force             replace an existing OUT/LABEL
+  -h, --help          show this help and exit
+
+How it works. The initramfs (cpio, gzip) holds busybox (Debian's
+busybox-static) for init and mounts, bash, jq, GNU coreutils and flock for
+run.sh, ptbench, runners/run.sh and the suites, every shared library that
+ldd names for those programs, and the kernel's config. Its init mounts proc,
+sysfs, devtmpfs, tmpfs and tracefs, runs the suite, and writes the result
+set, a gzip'd tar in base64 between BEGIN and END lines carrying its size
+and sha256, to the second serial port (/dev/ttyS1), which QEMU writes to a
+file on this machine. A serial port needs no module and no network: every
+stock kernel has the 8250 driver built in. A transfer that is truncated or
+does not match its size or digest is refused. The guest then powers off.
+
+The first serial port is the console: it is kept as vm-console.log in the
+set, and in OUT/.LABEL.vm/ when something fails (with the transfer, the
+QEMU command and the initramfs), which is the place to look then.
+
+Under TCG every instruction is emulated: timings are not those of real
+hardware, system.json says so ("emulated_timings": true), and
+runners/compare.sh says so at the top of its report.
+
+Cache: ${PTBENCH_CACHE:-$HOME/.cache/ptbench}/kernels/debian/PACKAGE_VERSION/
+holds vmlinuz, config and package.txt of each Debian kernel fetched.
+
+Exit status: 0 the set is stored; 1 the boot, the run or the transfer
+failed (the message names the log); 2 bad input; 130/143 interrupted (QEMU
+is killed, no set is stored).
+
+Environment: PTBENCH (the ptbench binary; set-up skipped), QEMU (the
+qemu-system-x86_64 to use), PTBENCH_CACHE.
+EOF
+}
+
+die() {
+	printf 'vm.sh: %s\n' "$*" >&2
+	exit 2
+}
+
+fatal() {
+	printf 'vm.sh: %s\n' "$*" >&2
+	exit 1
+}
+
+note() {
+	printf 'vm.sh: %s\n' "$*" >&2
+}
+
+# shellcheck source=SCRIPTDIR/setup.sh
+. "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+
+JQ=${JQ:-jq}
+QEMU=${QEMU:-qemu-system-x86_64}
+cache=${PTBENCH_CACHE:-${HOME:-/tmp}/.cache/ptbench}
+PT_VM_PACKAGES=(qemu-system-x86 busybox-static cpio)
+
+# The host programs run.sh needs inside the guest, beyond busybox: bash,
+# jq, flock and GNU coreutils (run.sh relies on GNU options busybox lacks,
+# realpath -s among them).
+guest_tools() {
+	local f
+	printf '%s\n' /usr/bin/bash /usr/bin/jq /usr/bin/flock
+	while IFS= read -r f; do
+		case $f in
+		/bin/* | /usr/bin/* | /usr/sbin/*)
+			[ -f "$f" ] && [ -x "$f" ] && printf '%s\n' "$f"
+			;;
+		esac
+	done < <(dpkg -L coreutils 2>/dev/null)
+}
+
+# ---- kernels -------------------------------------------------------------
+
+# resolve_kernel SPEC: sets K_IMAGE, K_RELEASE, K_CONFIG (may be empty),
+# K_PACKAGE and K_PACKAGE_VERSION (empty for a file).
+resolve_kernel() {
+	local spec=$1
+	K_IMAGE='' K_RELEASE='' K_CONFIG='' K_PACKAGE='' K_PACKAGE_VERSION=''
+	case $spec in
+	debian:*) fetch_debian "${spec#debian:}" ;;
+	running) die "--kernel running: the running kernel is not booted in a VM (runners/compare.sh runs it natively with run.sh)" ;;
+	'') die "--kernel needs a SPEC (debian:SERIES or an image file)" ;;
+	*) image_kernel "$spec" ;;
+	esac
+}
+
+image_kernel() {
+	local img=$1 desc dir
+	if [ ! -f "$img" ] || [ ! -r "$img" ]; then
+		die "--kernel '$img': no such readable file (want debian:SERIES or a bzImage)"
+	fi
+	desc=$(file -b -- "$img" 2>/dev/null) || desc=
+	if [[ $desc =~ Linux\ kernel\ x86\ boot\ executable.*version\ ([^ ,]+) ]]; then
+		K_RELEASE=${BASH_REMATCH[1]}
+	else
+		die "--kernel '$img': not an x86 Linux kernel image ('file' says: ${desc:-nothing})"
+	fi
+	K_IMAGE=$(realpath -- "$img")
+	dir=$(dirname -- "$K_IMAGE")
+	if [ -f "$dir/config-$K_RELEASE" ]; then
+		K_CONFIG=$dir/config-$K_RELEASE
+	elif [ -f "$dir/config" ]; then
+		K_CONFIG=$dir/config
+	fi
+}
+
+# fetch_debian SERIES: the newest cloud kernel package of SERIES, from the
+# cache or fetched into it.
+fetch_debian() {
+	local series=$1 pkg ver best='' bestver='' name tmp dest
+	[[ $series =~ ^[0-9]+\.[0-9]+$ ]] ||
+		die "--kernel debian:$series: want debian:MAJOR.MINOR, e.g. debian:6.12"
+	command -v apt-cache >/dev/null 2>&1 ||
+		die "--kernel debian:$series: apt-cache not found (debian: specs need Debian's apt)"
+	local re="^linux-image-${series//./\\.}[.-][^ ]*-cloud-amd64-unsigned$"
+	while read -r pkg _; do
+		[[ $pkg =~ $re ]] || continue
+		ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: *//p')
+		if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
+			continue
+		fi
+		if [ -z "$best" ] || dpkg --compare-versions "$ver" gt "$bestver"; then
+			best=$pkg bestver=$ver
+		fi
+	done < <(apt-cache search --names-only "$re" 2>/dev/null)
+	[ -n "$best" ] ||
+		fatal "--kernel debian:$series: no linux-image-$series*-cloud-amd64-unsigned package in apt's lists (run 'apt-get update' as root; is $series a series Debian ships?)"
+	K_PACKAGE=$best
+	K_PACKAGE_VERSION=$bestver
+	K_RELEASE=${best#linux-image-}
+	K_RELEASE=${K_RELEASE%-unsigned}
+	name=${best}_${bestver}
+	dest=$cache/kernels/debian/$name
+	if [ ! -f "$dest/vmlinuz" ]; then
+		mkdir -p "$cache/kernels/debian" || fatal "cannot create $cache/kernels/debian"
+		tmp=$(mktemp -d "$cache/kernels/debian/.$name.XXXXXX") ||
+			fatal "cannot create a temporary directory in $cache/kernels/debian"
+		note "fetching $best $bestver (apt-get download)"
+		local -a aptopt=()
+		# apt's download sandbox user cannot write into root's cache.
+		[ "$EUID" -eq 0 ] && aptopt=(-o APT::Sandbox::User=root)
+		if ! (cd "$tmp" && apt-get "${aptopt[@]}" download "$best=$bestver") >"$tmp/apt.log" 2>&1; then
+			tail -n 5 "$tmp/apt.log" >&2
+			rm -rf "$tmp"
+			fatal "apt-get download $best=$bestver failed"
+		fi
+		local deb
+		deb=$(find "$tmp" -maxdepth 1 -name '*.deb' | head -n 1)
+		mkdir "$tmp/x"
+		if [ -z "$deb" ] || ! dpkg-deb -x "$deb" "$tmp/x"; then
+			rm -rf "$tmp"
+			fatal "cannot unpack the package of $best (dpkg-deb -x)"
+		fi
+		if [ ! -f "$tmp/x/boot/vmlinuz-$K_RELEASE" ]; then
+			rm -rf "$tmp"
+			fatal "$best holds no boot/vmlinuz-$K_RELEASE"
+		fi
+		mv "$tmp/x/boot/vmlinuz-$K_RELEASE" "$tmp/vmlinuz"
+		if [ -f "$tmp/x/boot/config-$K_RELEASE" ]; then
+			mv "$tmp/x/boot/config-$K_RELEASE" "$tmp/config"
+		fi
+		printf 'package %s\nversion %s\nrelease %s\n' "$best" "$bestver" "$K_RELEASE" >"$tmp/package.txt"
+		rm -rf "$tmp/x" "$deb" "$tmp/apt.log"
+		chmod 755 "$tmp"
+		if ! mv -T "$tmp" "$dest" 2>/dev/null; then
+			# Another vm.sh fetched it meanwhile.
+			rm -rf "$tmp"
+			[ -f "$dest/vmlinuz" ] || fatal "cannot store the kernel in $dest"
+		fi
+	fi
+	K_IMAGE=$dest/vmlinuz
+	[ -f "$dest/config" ] && K_CONFIG=$dest/config
+	return 0
+}
+
+# ---- initramfs ---------------------------------------------------------------
+
+# add_file ROOT FILE: copy FILE (following links) to the same path in ROOT.
+add_file() {
+	local root=$1 f=$2
+	[ -e "$root$f" ] && return 0
+	mkdir -p "$root$(dirname -- "$f")"
+	cp -L -- "$f" "$root$f"
+}
+
+# add_program ROOT FILE [DEST]: FILE (at the same path, or at DEST in ROOT)
+# and every library ldd names for it.
+add_program() {
+	local root=$1 f=$2 line lib
+	if [ -n "${3:-}" ]; then
+		mkdir -p "$root$(dirname -- "$3")"
+		cp -L -- "$f" "$root$3"
+	else
+		add_file "$root" "$f"
+	fi
+	while read -r line; do
+		case $line in
+		*'=> not found'*) fatal "$f needs ${line%% *}, which is not installed" ;;
+		*'=> /'*)
+			lib=${line#*=> }
+			lib=${lib%% (*}
+			;;
+		/*)
+			lib=${line%% (*}
+			;;
+		*) continue ;;
+		esac
+		add_file "$root" "$lib"
+	done < <(ldd "$f" 2>/dev/null || true)
+}
+
+# build_initramfs OUT SUITE_FILE KCONFIG LABEL REPS ROUNDS
+build_initramfs() {
+	local out=$1 suite_file=$2 kconfig=$3 label=$4 reps=$5 rounds=$6
+	local root f suite_rel
+	root=$(mktemp -d "${TMPDIR:-/tmp}/ptbench-initramfs.XXXXXX") ||
+		fatal "cannot create a temporary directory"
+	mkdir -p "$root/bin" "$root/ptbench/bin" "$root/ptbench/runners" \
+		"$root/ptbench/workloads" "$root/root"
+	[ -x /bin/busybox ] || fatal "/bin/busybox not found (Debian package busybox-static)"
+	if ! file -b /bin/busybox | grep -q 'statically linked'; then
+		fatal "/bin/busybox is not statically linked (install Debian's busybox-static)"
+	fi
+	cp /bin/busybox "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+	install -m 755 "$PT_TOP/runners/vm-init" "$root/init"
+	add_program "$root" "$bin" /ptbench/bin/ptbench
+	while IFS= read -r f; do
+		add_program "$root" "$f"
+	done < <(guest_tools)
+	cp "$PT_TOP/runners/run.sh" "$PT_TOP/runners/setup.sh" "$root/ptbench/runners/"
+	cp "$PT_TOP"/workloads/*.suite "$root/ptbench/workloads/"
+	case $suite_file in
+	"$PT_TOP"/workloads/*.suite) suite_rel=${suite_file##*/} ;;
+	*)
+		# A suite of the user's: its directory's suites, for its includes.
+		mkdir -p "$root/ptbench/workloads/user"
+		cp "$(dirname -- "$suite_file")"/*.suite "$root/ptbench/workloads/user/" 2>/dev/null || true
+		cp "$suite_file" "$root/ptbench/workloads/user/"
+		suite_rel=user/${suite_file##*/}
+		;;
+	esac
+	if [ -n "$kconfig" ]; then
+		cp "$kconfig" "$root/ptbench/kernel-config"
+	fi
+	printf "PT_LABEL='%s'\nPT_SUITE='%s'\nPT_REPS='%s'\nPT_ROUNDS='%s'\n" \
+		"$label" "$suite_rel" "$reps" "$rounds" >"$root/ptbench/job"
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet | gzip -6) >"$out.tmp" ||
+		fatal "cannot write the initramfs $out"
+	mv -- "$out.tmp" "$out"
+}
+
+# ---- transfer ------------------------------------------------------------
+
+# decode_transfer FILE DIR: check the transfer in FILE and unpack it into DIR
+# (which must exist and be empty). Prints "NAME RC": the set directory
+# unpacked and run.sh's status in the guest. Returns 1 with a message on a
+# missing, truncated or corrupt transfer.
+decode_transfer() {
+	local file=$1 dir=$2 begin end nb bytes sum rc got gotsum name
+	local tmp=$dir/.xfer
+	if [ ! -s "$file" ]; then
+		note "no transfer received ($file is empty or missing): the guest did not get to send its results"
+		return 1
+	fi
+	begin=$(grep -a -m1 '^PTBENCH-XFER 1 BEGIN ' "$file" | tr -d '\r') || begin=
+	if [ -z "$begin" ]; then
+		note "corrupt transfer: no BEGIN line in $file"
+		return 1
+	fi
+	read -r _ _ _ bytes sum rc <<<"$begin"
+	if ! [[ $bytes =~ ^[0-9]+$ && $sum =~ ^[0-9a-f]{64}$ && $rc =~ ^[0-9]+$ ]]; then
+		note "corrupt transfer: bad BEGIN line in $file: $begin"
+		return 1
+	fi
+	end=$(grep -a -m1 '^PTBENCH-XFER 1 END ' "$file" | tr -d '\r') || end=
+	if [ -z "$end" ]; then
+		note "truncated transfer: no END line in $file (the guest stopped while sending?)"
+		return 1
+	fi
+	if [ "$end" != "PTBENCH-XFER 1 END $bytes $sum $rc" ]; then
+		note "corrupt transfer: the END line does not match the BEGIN line in $file"
+		return 1
+	fi
+	nb=$(awk '/^PTBENCH-XFER 1 BEGIN /{on=1; next} /^PTBENCH-XFER 1 END /{exit} on' "$file" |
+		tr -d '\r' | tee "$tmp.b64" | wc -l)
+	if [ "$nb" -eq 0 ] || ! base64 -d <"$tmp.b64" >"$tmp.tgz" 2>/dev/null; then
+		rm -f "$tmp.b64" "$tmp.tgz"
+		note "corrupt transfer: the data in $file is not valid base64"
+		return 1
+	fi
+	got=$(stat -c %s "$tmp.tgz")
+	gotsum=$(sha256sum "$tmp.tgz")
+	gotsum=${gotsum%% *}
+	if [ "$got" != "$bytes" ] || [ "$gotsum" != "$sum" ]; then
+		rm -f "$tmp.b64" "$tmp.tgz"
+		note "corrupt transfer: got $got bytes with sha256 $gotsum, the guest sent $bytes bytes with sha256 $sum ($file)"
+		return 1
+	fi
+	# The whole listing (no early close: with pipefail, tar would die of
+	# SIGPIPE), and every entry must be in the one set directory.
+	local list
+	list=$(tar -tzf "$tmp.tgz" 2>/dev/null) || list=''
+	name=${list%%$'\n'*}
+	name=${name%%/*}
+	if ! [[ $name =~ ^\.?[A-Za-z0-9_+-][A-Za-z0-9._+-]*$ ]] ||
+		grep -qv -e "^$name/" -e "^$name\$" <<<"$list" ||
+		! tar -xzf "$tmp.tgz" -C "$dir" --no-same-owner 2>/dev/null; then
+		rm -f "$tmp.b64" "$tmp.tgz"
+		note "corrupt transfer: the archive in $file does not unpack into one set directory"
+		return 1
+	fi
+	rm -f "$tmp.b64" "$tmp.tgz"
+	printf '%s %s\n' "$name" "$rc"
+}
+
+# ---- QEMU ----------------------------------------------------------------
+
+qemu_version() {
+	"$QEMU" --version 2>/dev/null | head -n 1
+}
+
+# qemu_boot ACCEL CPU IMAGE INITRD APPEND CONSOLE XFER: start QEMU in the
+# background; its pid in QPID.
+qemu_boot() {
+	QCMD=("$QEMU" -nodefaults -no-user-config -display none -no-reboot
+		-machine pc -accel "$1" -cpu "$2" -smp "$smp" -m "${mem_mib}M"
+		-kernel "$3" -initrd "$4" -append "$5"
+		-serial "file:$6" -serial "file:$7")
+	"${QCMD[@]}" </dev/null >"$6.qemu" 2>&1 &
+	QPID=$!
+}
+
+qemu_kill() {
+	if [ -n "${QPID:-}" ] && kill -0 "$QPID" 2>/dev/null; then
+		kill "$QPID" 2>/dev/null || true
+		wait "$QPID" 2>/dev/null || true
+	fi
+	QPID=''
+}
+
+# Nothing is left running when vm.sh ends, however it ends: QEMU (also the
+# probe's, run in a subshell that writes its pid to PROBE_PIDFILE) and the
+# console follower.
+QPID=''
+TAILPID=''
+PROBE_PIDFILE=''
+cleanup() {
+	local p
+	qemu_kill
+	if [ -n "$PROBE_PIDFILE" ] && [ -s "$PROBE_PIDFILE" ]; then
+		read -r p <"$PROBE_PIDFILE" && kill "$p" 2>/dev/null
+	fi
+	if [ -n "$TAILPID" ]; then
+		kill "$TAILPID" 2>/dev/null || true
+	fi
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# probe_kvm IMAGE CPU WORKDIR: can KVM run this kernel here? Boots it with an
+# init that only prints a line. When it cannot, prints why.
+probe_kvm() {
+	local img=$1 cpu=$2 w=$3 i
+	if [ ! -e /dev/kvm ]; then
+		printf '%s\n' "no /dev/kvm"
+		return 1
+	fi
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		printf '%s\n' "/dev/kvm is not readable and writable by this user"
+		return 1
+	fi
+	mkdir -p "$w/probe/root/bin"
+	cp /bin/busybox "$w/probe/root/bin/busybox"
+	printf '#!/bin/busybox sh\n/bin/busybox echo PTBENCH-KVM-PROBE-OK\n/bin/busybox poweroff -f\n' \
+		>"$w/probe/root/init"
+	chmod 755 "$w/probe/root/init"
+	(cd "$w/probe/root" && find . -mindepth 1 | cpio -o -H newc -R 0:0 --quiet | gzip -1) \
+		>"$w/probe/initrd"
+	: >"$w/probe/console"
+	qemu_boot kvm "$cpu" "$img" "$w/probe/initrd" "console=ttyS0 panic=-1" \
+		"$w/probe/console" /dev/null
+	printf '%s\n' "$QPID" >"$PROBE_PIDFILE"
+	for ((i = 0; i < 600; i++)); do
+		if grep -q PTBENCH-KVM-PROBE-OK "$w/probe/console" 2>/dev/null; then
+			qemu_kill
+			return 0
+		fi
+		if grep -q 'KVM internal error' "$w/probe/console.qemu" 2>/dev/null; then
+			printf '%s\n' "KVM internal error (emulation failure) while booting"
+			qemu_kill
+			return 1
+		fi
+		if ! kill -0 "$QPID" 2>/dev/null; then
+			wait "$QPID" 2>/dev/null || true
+			QPID=''
+			if grep -q PTBENCH-KVM-PROBE-OK "$w/probe/console" 2>/dev/null; then
+				return 0
+			fi
+			printf '%s\n' "QEMU failed: $(grep -v '^qemu-system-x86_64: warning' "$w/probe/console.qemu" | head -n 1)"
+			return 1
+		fi
+		sleep 0.05
+	done
+	qemu_kill
+	printf '%s\n' "the probe guest did not print within 30 s"
+	return 1
+}
+
+# ---- subcommands -----------------------------------------------------------
+
+# parse_variant SPEC: sets V_NAME, V_APPEND, V_CPU.
+parse_variant() {
+	local spec=$1 rest key='' word
+	V_NAME=${spec%%:*}
+	[[ $spec == *:* ]] || die "--variant '$spec': want NAME:append=ARGS,cpu=MODEL"
+	rest=${spec#*:}
+	[[ $V_NAME =~ ^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$ ]] ||
+		die "--variant '$spec': NAME '$V_NAME' must be letters, digits, '.', '_', '+', '-'"
+	V_APPEND='' V_CPU=''
+	[ -n "$rest" ] || die "--variant '$spec': nothing after 'NAME:' (want append=ARGS and/or cpu=MODEL)"
+	local IFS=,
+	local -a words
+	read -r -a words <<<"$rest"
+	IFS=$' \t\n'
+	for word in "${words[@]}"; do
+		case $word in
+		append=*)
+			key=append
+			V_APPEND=${word#append=}
+			;;
+		cpu=*)
+			key=cpu
+			V_CPU=${word#cpu=}
+			;;
+		*)
+			case $key in
+			append) V_APPEND+=,$word ;;
+			cpu) V_CPU+=,$word ;;
+			*) die "--variant '$spec': unknown key in '$word' (keys: append, cpu)" ;;
+			esac
+			;;
+		esac
+	done
+}
+
+# parse_mem SIZE: sets mem_mib.
+parse_mem() {
+	local s=$1 n
+	if [[ $s =~ ^([1-9][0-9]{0,6})([MmGg]?)$ ]]; then
+		n=${BASH_REMATCH[1]}
+		case ${BASH_REMATCH[2]} in
+		G | g) mem_mib=$((n * 1024)) ;;
+		*) mem_mib=$n ;;
+		esac
+	else
+		die "--mem '$s': want a size such as 2G or 1536M"
+	fi
+	[ "$mem_mib" -ge 256 ] || die "--mem '$s': at least 256M"
+}
+
+secs_re='^[1-9][0-9]{0,5}$'
+
+cmd_kernel() {
+	[ "$#" -eq 1 ] || die "usage: vm.sh kernel SPEC"
+	resolve_kernel "$1"
+	printf 'image %s\nrelease %s\nconfig %s\npackage %s\nversion %s\n' \
+		"$K_IMAGE" "$K_RELEASE" "${K_CONFIG:-none}" "${K_PACKAGE:-none}" \
+		"${K_PACKAGE_VERSION:-none}"
+}
+
+cmd_decode() {
+	[ "$#" -eq 2 ] || die "usage: vm.sh decode TRANSFER DIR"
+	[ -d "$2" ] || die "decode: $2 is not a directory"
+	decode_transfer "$1" "$2" || exit 1
+}
+
+# find_suite NAME|FILE: sets suite_file (absolute).
+find_suite() {
+	case $1 in
+	'') die "--suite needs a name or a file" ;;
+	*/* | *.suite) suite_file=$1 ;;
+	*)
+		[[ $1 =~ ^[A-Za-z0-9._-]+$ ]] || die "--suite '$1': not a suite name"
+		suite_file=$PT_TOP/workloads/$1.suite
+		;;
+	esac
+	if [ ! -f "$suite_file" ] || [ ! -r "$suite_file" ]; then
+		die "no suite '$1': $suite_file is not a readable file"
+	fi
+	suite_file=$(realpath -- "$suite_file")
+	[[ ${suite_file##*/} =~ ^[A-Za-z0-9._-]+$ ]] ||
+		die "--suite '$1': the file name must be letters, digits, '.', '_', '-'"
+}
+
+setup_bin() {
+	if [ -n "${PTBENCH:-}" ]; then
+		bin=$PTBENCH
+		PT_DEBIAN_PACKAGES=("${PT_VM_PACKAGES[@]}")
+		pt_install_packages || fatal "the set-up failed"
+	else
+		PT_DEBIAN_PACKAGES+=("${PT_VM_PACKAGES[@]}")
+		pt_setup || fatal "the set-up failed"
+		bin=$PTBENCH_BIN
+	fi
+	if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then
+		fatal "ptbench not found or not executable: $bin"
+	fi
+	bin=$(realpath -- "$bin")
+	command -v "$JQ" >/dev/null 2>&1 || fatal "jq not found (Debian package jq)"
+}
+
+cmd_initramfs() {
+	local out='' suite=smoke kspec=''
+	while [ "$#" -gt 0 ]; do
+		case $1 in
+		--out | --suite | --kernel)
+			[ "$#" -ge 2 ] || die "$1 needs a value"
+			case $1 in
+			--out) out=$2 ;;
+			--suite) suite=$2 ;;
+			--kernel) kspec=$2 ;;
+			esac
+			shift 2
+			;;
+		*) die "initramfs: unknown option '$1' (see --help)" ;;
+		esac
+	done
+	[ -n "$out" ] || die "initramfs: --out FILE is required"
+	find_suite "$suite"
+	setup_bin
+	local kconfig=''
+	if [ -n "$kspec" ]; then
+		resolve_kernel "$kspec"
+		kconfig=$K_CONFIG
+	fi
+	build_initramfs "$out" "$suite_file" "$kconfig" initramfs-test "" ""
+	printf '%s\n' "$out"
+}
+
+cmd_run() {
+	local kspec='' suite=smoke label='' out_arg='' reps='' rounds='' append='' cpu='' accel=auto
+	local boot_timeout=300 timeout='' force=0 variant=''
+	smp=$(nproc)
+	mem_mib=2048
+	while [ "$#" -gt 0 ]; do
+		case $1 in
+		--kernel | --suite | --label | --out | --reps | --rounds | --variant | \
+			--append | --cpu | --accel | --smp | --mem | --boot-timeout | --timeout)
+			[ "$#" -ge 2 ] || die "$1 needs a value (see --help)"
+			case $1 in
+			--kernel) kspec=$2 ;;
+			--suite) suite=$2 ;;
+			--label) label=$2 ;;
+			--out) out_arg=$2 ;;
+			--reps) reps=$2 ;;
+			--rounds) rounds=$2 ;;
+			--variant) variant=$2 ;;
+			--append) append=$2 ;;
+			--cpu) cpu=$2 ;;
+			--accel) accel=$2 ;;
+			--smp) smp=$2 ;;
+			--mem) parse_mem "$2" ;;
+			--boot-timeout) boot_timeout=$2 ;;
+			--timeout) timeout=$2 ;;
+			esac
+			shift 2
+			continue
+			;;
+		--force) force=1 ;;
+		-h | --help)
+			usage
+			exit 0
+			;;
+		*) die "unknown option '$1' (see --help)" ;;
+		esac
+		shift
+	done
+	[ -n "$kspec" ] || die "--kernel SPEC is required (see --help)"
+	case $accel in
+	auto | kvm | tcg) ;;
+	*) die "--accel '$accel': want auto, kvm or tcg" ;;
+	esac
+	[[ $smp =~ ^[1-9][0-9]{0,2}$ ]] || die "--smp '$smp': want a number of vCPUs"
+	[[ $boot_timeout =~ $secs_re ]] || die "--boot-timeout '$boot_timeout': want whole seconds"
+	[ -z "$timeout" ] || [[ $timeout =~ $secs_re ]] || die "--timeout '$timeout': want whole seconds"
+	[ -z "$reps" ] || [[ $reps =~ ^[1-9][0-9]{0,4}$ ]] || die "--reps '$reps': want a whole number from 1 to 99999"
+	[ -z "$rounds" ] || [[ $rounds =~ ^[1-9][0-9]{0,4}$ ]] || die "--rounds '$rounds': want a whole number from 1 to 99999"
+	V_NAME='' V_APPEND='' V_CPU=''
+	[ -z "$variant" ] || parse_variant "$variant"
+	[ -z "$V_CPU" ] || cpu=$V_CPU
+	[ -z "$V_APPEND" ] || append="$V_APPEND${append:+ $append}"
+	if [[ $append == *[$'\n\r']* ]]; then
+		die "--append: no newlines"
+	fi
+	if [ -n "$label" ] && ! [[ $label =~ ^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,199}$ ]]; then
+		die "--label '$label': want letters, digits, '.', '_', '+' or '-', not starting with '.'"
+	fi
+	local avail_kib
+	avail_kib=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)
+	if [ -n "$avail_kib" ] && [ $((mem_mib * 1024)) -gt $((avail_kib * 9 / 10)) ]; then
+		die "--mem ${mem_mib}M: more than 90% of this machine's available memory ($((avail_kib / 1024)) MiB)"
+	fi
+	find_suite "$suite"
+
+	setup_bin
+	command -v "$QEMU" >/dev/null 2>&1 || fatal "$QEMU not found (Debian package qemu-system-x86)"
+	resolve_kernel "$kspec"
+	[ -n "$label" ] || label=$K_RELEASE${V_NAME:+-$V_NAME}
+	[[ $label =~ ^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,199}$ ]] ||
+		die "the label '$label' made from the kernel release is not usable: give --label"
+
+	local out=${out_arg:-$PT_TOP/results}
+	mkdir -p -- "$out" || fatal "cannot create $out"
+	out=$(realpath -- "$out")
+	if [ -e "$out/$label" ] && [ "$force" -ne 1 ]; then
+		die "$out/$label exists: add --force to replace it, or give another --label"
+	fi
+	local w=$out/.$label.vm
+	rm -rf -- "$w"
+	mkdir -p "$w/recv"
+
+	# Accelerator.
+	local accel_note=''
+	if [ "$accel" = auto ]; then
+		local probe_out
+		PROBE_PIDFILE=$w/probe-qemu.pid
+		# In a subshell: the shell's own report of a QEMU that aborts goes
+		# to the log, not to the terminal.
+		if probe_out=$(probe_kvm "$K_IMAGE" "${cpu:-host}" "$w" 2>"$w/probe.log"); then
+			accel=kvm
+			accel_note="KVM probe booted this kernel"
+		else
+			PROBE_NOTE=${probe_out:-the probe failed (see $w/probe.log)}
+			accel=tcg
+			accel_note="KVM not usable: $PROBE_NOTE"
+			note "KVM cannot run this kernel here ($PROBE_NOTE): using TCG, timings are emulated"
+		fi
+	elif [ "$accel" = kvm ]; then
+		accel_note="asked for (--accel kvm)"
+	else
+		accel_note="asked for (--accel tcg)"
+	fi
+	if [ -z "$cpu" ]; then
+		if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
+	fi
+
+	# The planned time of the suite, for the default timeout.
+	local planned=0 line
+	line=$(PTBENCH=$bin JQ=$JQ "$PT_TOP/runners/run.sh" --suite "$suite_file" \
+		${reps:+--reps "$reps"} ${rounds:+--rounds "$rounds"} --dry-run 2>/dev/null |
+		grep '^# planned time' | tail -n 1) || line=
+	if [[ $line =~ about\ ([0-9]+):([0-9]+):([0-9]+) ]]; then
+		planned=$((10#${BASH_REMATCH[1]} * 3600 + 10#${BASH_REMATCH[2]} * 60 + 10#${BASH_REMATCH[3]}))
+	elif [[ $line =~ about\ ([0-9]+):([0-9]+) ]]; then
+		planned=$((10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}))
+	fi
+	[ -n "$timeout" ] || timeout=$((600 + 4 * planned))
+
+	note "building the initramfs"
+	build_initramfs "$w/initramfs.cpio.gz" "$suite_file" "$K_CONFIG" "$label" "$reps" "$rounds"
+
+	local cmdline="console=ttyS0 panic=-1${append:+ $append}"
+	: >"$w/console.log"
+	: >"$w/transfer.txt"
+	note "booting $K_RELEASE${V_NAME:+ ($V_NAME)} under ${accel^^} (-cpu $cpu, $smp vCPUs, ${mem_mib} MiB): $cmdline"
+	local t0 t_init='' now
+	t0=$(date +%s.%N)
+	qemu_boot "$accel" "$cpu" "$K_IMAGE" "$w/initramfs.cpio.gz" "$cmdline" \
+		"$w/console.log" "$w/transfer.txt"
+	printf '%q ' "${QCMD[@]}" >"$w/qemu-command.txt"
+	echo >>"$w/qemu-command.txt"
+	# Show the guest's own lines (not the kernel's) as they come.
+	tail -n +1 -F --pid="$QPID" "$w/console.log" 2>/dev/null |
+		grep --line-buffered -av '^\[ *[0-9]*\.[0-9]*\]' |
+		grep --line-buffered -a -e '^ptbench-vm:' -e '^\[[0-9]*/[0-9]*\]' -e '^run\.sh' >&2 &
+	TAILPID=$!
+	local failure=''
+	while kill -0 "$QPID" 2>/dev/null; do
+		now=$(date +%s.%N)
+		if [ -z "$t_init" ]; then
+			if grep -aq '^ptbench-vm: init started' "$w/console.log"; then
+				t_init=$now
+			elif awk -v a="$now" -v b="$t0" -v l="$boot_timeout" 'BEGIN {exit !(a - b > l)}'; then
+				failure="the guest did not reach its init within ${boot_timeout}s (--boot-timeout)"
+				break
+			fi
+		fi
+		if awk -v a="$now" -v b="$t0" -v l="$timeout" 'BEGIN {exit !(a - b > l)}'; then
+			failure="the run took longer than ${timeout}s (--timeout)"
+			break
+		fi
+		if grep -aq 'KVM internal error' "$w/console.log.qemu" 2>/dev/null; then
+			failure="KVM internal error (see $w/console.log.qemu)"
+			break
+		fi
+		sleep 0.2
+	done
+	local qrc=0
+	if [ -n "$failure" ]; then
+		qemu_kill
+	else
+		wait "$QPID" || qrc=$?
+		QPID=''
+	fi
+	now=$(date +%s.%N)
+	sleep 0.1
+	kill "$TAILPID" 2>/dev/null || true
+	wait "$TAILPID" 2>/dev/null || true
+	TAILPID=''
+	if [ -n "$failure" ]; then
+		fatal "$failure; the console log is kept: $w/console.log"
+	fi
+	if [ "$qrc" -ne 0 ]; then
+		fatal "QEMU failed (exit $qrc): $(grep -v 'warning' "$w/console.log.qemu" | head -n 2 | tr '\n' ' ')(console log: $w/console.log)"
+	fi
+	if [ -z "$t_init" ]; then
+		fatal "the guest powered off without running its init; the console log is kept: $w/console.log"
+	fi
+
+	local got name rc
+	got=$(decode_transfer "$w/transfer.txt" "$w/recv") ||
+		fatal "no usable result set came back; the console log is kept: $w/console.log"
+	read -r name rc <<<"$got"
+	if [ "$rc" -ne 0 ] || [ "$name" != "$label" ]; then
+		fatal "run.sh failed in the guest (exit $rc); what it wrote is in $w/recv/$name (run.log there), the console log in $w/console.log"
+	fi
+	local set=$w/recv/$name
+	[ -f "$set/system.json" ] || fatal "the set sent back has no system.json ($set)"
+
+	# The "vm" object of system.json.
+	local gfile=$set/vm-guest.txt boot_s total_s
+	boot_s=$(awk -v a="$t_init" -v b="$t0" 'BEGIN {printf "%.2f", a - b}')
+	total_s=$(awk -v a="$now" -v b="$t0" 'BEGIN {printf "%.2f", a - b}')
+	gval() { sed -n "s/^$1 //p" "$gfile" | head -n 1; }
+	# shellcheck disable=SC2016 # a jq program, not a shell expansion
+	"$JQ" --arg accel "$accel" --arg note "$accel_note" --arg qv "$(qemu_version)" \
+		--arg cpu "$cpu" --arg model "$(gval cpu_model_name)" \
+		--arg flags "$(gval cpu_flags)" --argjson mem "$mem_mib" \
+		--argjson smp "$smp" --arg online "$(gval online)" \
+		--arg cmdline "$(gval cmdline)" --arg asked "$cmdline" \
+		--arg spec "$kspec" --arg image "$K_IMAGE" --arg pkg "$K_PACKAGE" \
+		--arg pkgv "$K_PACKAGE_VERSION" --arg variant "$V_NAME" \
+		--argjson boot "$boot_s" --argjson total "$total_s" \
+		--arg suite_s "$(gval suite_s)" --arg up "$(gval boot_uptime_s)" \
+		--arg qcmd "$(cat "$w/qemu-command.txt")" '
+		.vm = {
+			accel: $accel, accel_note: $note, emulated_timings: ($accel == "tcg"),
+			qemu_version: $qv, qemu_command: ($qcmd | rtrimstr(" \n") | rtrimstr(" ")),
+			cpu: $cpu, cpu_model_name: $model,
+			cpu_flags: ($flags | split(" ") | map(select(. != ""))),
+			memory_mib: $mem, vcpus: $smp, guest_cpus_online: $online,
+			guest_cmdline: $cmdline, cmdline_asked: $asked,
+			kernel: {spec: $spec, image: $image,
+				package: (if $pkg == "" then null else $pkg end),
+				package_version: (if $pkgv == "" then null else $pkgv end)},
+			variant: (if $variant == "" then null else $variant end),
+			boot_s: $boot, kernel_uptime_at_init_s: ($up | tonumber? // null),
+			suite_s: ($suite_s | tonumber? // null), total_s: $total
+		}' "$set/system.json" >"$set/.system.json.tmp" ||
+		fatal "cannot add the vm object to $set/system.json"
+	mv "$set/.system.json.tmp" "$set/system.json"
+	rm -f "$gfile"
+	cp "$w/console.log" "$set/vm-console.log"
+	cp "$w/qemu-command.txt" "$set/vm-qemu-command.txt"
+
+	if [ -e "$out/$label" ]; then
+		mv -T -- "$out/$label" "$w/old"
+	fi
+	mv -T -- "$set" "$out/$label" || fatal "cannot move the set to $out/$label"
+	rm -rf -- "$w"
+	note "$label: boot ${boot_s}s, suite $("$JQ" -r '.vm.suite_s' "$out/$label/system.json")s, total ${total_s}s"
+	printf 'results: %s\n' "$out/$label"
+}
+
+case ${1:-} in
+'' | -h | --help)
+	usage
+	[ -n "${1:-}" ] || exit 2
+	exit 0
+	;;
+run)
+	shift
+	cmd_run "$@"
+	;;
+kernel)
+	shift
+	cmd_kernel "$@"
+	;;
+initramfs)
+	shift
+	cmd_initramfs "$@"
+	;;
+decode)
+	shift
+	cmd_decode "$@"
+	;;
+-*) cmd_run "$@" ;;
+*) die "unknown command '$1' (see --help)" ;;
+esac
