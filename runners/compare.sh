@@ -6,13 +6,59 @@ set -euo pipefail
 
 usage() {
 	cat <<'EOF'
-Usage: runners/compare.sh SET_A SET_B [SET_C ...] [--out DIR] [--format FORMAT]
-                          [--alpha P] [--min-change PCT] [--correction bh|holm]
+Usage: runners/compare.sh [SET_A SET_B ...] [REPORT OPTIONS]
+       runners/compare.sh --kernel SPEC [--kernel SPEC ...] [--variant V ...]
+                          [KERNEL OPTIONS] [REPORT OPTIONS]
+       runners/compare.sh            (= --kernel debian:6.1 --kernel debian:6.12)
 
-Compares result sets written by runners/run.sh, SET_A being the baseline,
-with ptstat, and writes a report directory. Prints the comparison table on
-standard output. Does the set-up first (runners/setup.sh) when something is
-out of date.
+Compares kernels. With --kernel, it first runs a suite on each kernel: it
+boots each one in a QEMU virtual machine with the suite inside
+(runners/vm.sh), or runs it natively for 'running', and stores the result
+sets in one directory; then, as with result sets given directly, it compares
+them with ptstat, the first being the baseline, writes a report directory
+and prints the comparison table. Does the set-up first (runners/setup.sh:
+Debian packages, QEMU and busybox-static included, and the build) when
+something is out of date.
+
+With no argument at all it compares Debian's newest 6.1 and 6.12 cloud
+kernels on the smoke suite under TCG (the quick suite when KVM works here).
+
+Kernel SPECs (see runners/vm.sh --help):
+  debian:SERIES   the newest linux-image-SERIES*-cloud-amd64-unsigned, fetched
+                  with apt-get download into ~/.cache/ptbench (nothing is
+                  installed)
+  FILE            a bzImage/vmlinuz, e.g. from runners/build-kernel.sh
+  running         this machine's kernel, natively, with runners/run.sh
+
+Kernel options:
+  --kernel SPEC        a kernel to compare (repeat; the first is the baseline)
+  --variant NAME:append=ARGS,cpu=MODEL
+                       run every kernel once per variant, booted with ARGS
+                       added to its command line and/or QEMU -cpu MODEL:
+                       --variant pti-on:append=pti=on --variant
+                       pti-off:append=pti=off compares page-table isolation
+                       on and off; under KVM, cpu=host,kvm-pv-tlb-flush=on
+                       against append=nopv compares paravirtual and IPI TLB
+                       flushes (repeat; sets are named RELEASE-NAME)
+  --suite NAME|FILE    the suite (default: smoke under TCG, quick otherwise)
+  --reps N, --rounds K passed to run.sh
+  --accel auto|kvm|tcg the VMs' accelerator (default auto: KVM when a probe
+                       boot of the first kernel under KVM works, else TCG;
+                       every VM then uses the same one)
+  --mem SIZE, --smp N, --boot-timeout S, --timeout S
+                       passed to runners/vm.sh
+  --jobs N             run N sides at once with GNU parallel (default 1:
+                       concurrent VMs disturb each other's timings; for
+                       machines with many idle cores)
+  --results DIR        where the sets go (default:
+                       results/kernels-YYYYmmdd-HHMMSS/); the report then
+                       goes to DIR/report unless --out is given
+  --allow-mixed        compare sets run under TCG with native or KVM ones
+                       (refused otherwise: emulated timings are not
+                       comparable with real ones)
+
+Under TCG every instruction is emulated: the report says so at its top (in
+table.txt, table.md, index.html and on standard output).
 
 A SET is a result set directory, or the label of one in results/ of this
 tree. Sets are named by their directory's basename, which must differ.
@@ -32,7 +78,7 @@ set names) holds:
                   file, no server needed)
 An existing report directory is replaced only once the new one is complete.
 
-Options:
+Report options:
   --out DIR            the report directory (default above)
   --format FORMAT      what to print on stdout: text (default), markdown,
                        csv, json or kernbench
@@ -43,9 +89,10 @@ Options:
                        (ptstat compare --correction)
   -h, --help           show this help and exit
 
-Exit status: 0 the report is written; 1 ptstat failed, or left a result file
-out (its messages say which; the report is written without it); 2 bad input
-(options, a set that does not exist, nothing to compare).
+Exit status: 0 the report is written; 1 a run failed (its sets so far are
+kept), ptstat failed, or left a result file out (its messages say which;
+the report is written without it); 2 bad input (options, a set that does not
+exist, nothing to compare, TCG sets mixed with others).
 
 Environment:
   PTSTAT    the ptstat binary to use; when set, the set-up is skipped
@@ -69,9 +116,24 @@ out=
 out_set=0
 format=text
 stat_opts=()
+kernels=()
+variants=()
+vm_opts=()
+suite=
+reps=
+rounds=
+accel=auto
+jobs=1
+results=
+allow_mixed=0
+nargs=$#
 while [ "$#" -gt 0 ]; do
 	case $1 in
-	--out | --format | --alpha | --min-change | --correction)
+	--out | --format | --alpha | --min-change | --correction | --kernel | \
+		--variant | --suite | --reps | --rounds | --accel | --jobs | --results | \
+		--mem | --smp | --boot-timeout | --timeout)
+		# A --variant value may start with anything but '-'; append=-x is
+		# inside it.
 		if [ "$#" -lt 2 ] || [[ $2 == -* ]]; then
 			die "$1 needs a value (see --help)"
 		fi
@@ -81,11 +143,21 @@ while [ "$#" -gt 0 ]; do
 			out_set=1
 			;;
 		--format) format=$2 ;;
+		--kernel) kernels+=("$2") ;;
+		--variant) variants+=("$2") ;;
+		--suite) suite=$2 ;;
+		--reps) reps=$2 ;;
+		--rounds) rounds=$2 ;;
+		--accel) accel=$2 ;;
+		--jobs) jobs=$2 ;;
+		--results) results=$2 ;;
+		--mem | --smp | --boot-timeout | --timeout) vm_opts+=("$1" "$2") ;;
 		*) stat_opts+=("$1" "$2") ;;
 		esac
 		shift 2
 		continue
 		;;
+	--allow-mixed) allow_mixed=1 ;;
 	--out=*)
 		out=${1#*=}
 		out_set=1
@@ -111,7 +183,29 @@ case $format in
 text | markdown | csv | json | kernbench) ;;
 *) die "--format '$format': want text, markdown, csv, json or kernbench" ;;
 esac
-[ "${#sets[@]}" -ge 2 ] || die "give at least two result sets to compare (see --help)"
+# No argument at all: the main command, two Debian kernels.
+if [ "$nargs" -eq 0 ]; then
+	kernels=(debian:6.1 debian:6.12)
+fi
+if [ "${#kernels[@]}" -gt 0 ] && [ "${#sets[@]}" -gt 0 ]; then
+	die "give either result sets or --kernel specs, not both"
+fi
+if [ "${#kernels[@]}" -eq 0 ]; then
+	if [ "${#variants[@]}" -gt 0 ] || [ -n "$suite$reps$rounds$results" ] ||
+		[ "${#vm_opts[@]}" -gt 0 ] || [ "$accel" != auto ] || [ "$jobs" != 1 ]; then
+		die "--variant, --suite, --reps, --rounds, --accel, --jobs, --results, --mem, --smp and the timeouts go with --kernel"
+	fi
+	[ "${#sets[@]}" -ge 2 ] || die "give at least two result sets to compare, or --kernel specs (see --help)"
+else
+	case $accel in
+	auto | kvm | tcg) ;;
+	*) die "--accel '$accel': want auto, kvm or tcg" ;;
+	esac
+	[[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || die "--jobs '$jobs': want a number of VMs at once"
+	if [ $(("${#kernels[@]}" * (${#variants[@]} > 0 ? ${#variants[@]} : 1))) -lt 2 ]; then
+		die "one kernel and no --variant: nothing to compare (give two --kernel, or --variant twice)"
+	fi
+fi
 if [ "$out_set" -eq 1 ] && [ -z "$out" ]; then
 	die "--out needs a directory"
 fi
@@ -121,6 +215,100 @@ fi
 
 JQ=${JQ:-jq}
 command -v "$JQ" >/dev/null 2>&1 || fatal "jq not found (Debian package jq)"
+
+# ---- kernels: run the suite on each side -------------------------------------
+
+if [ "${#kernels[@]}" -gt 0 ]; then
+	VM=$PT_TOP/runners/vm.sh
+	RUN=$PT_TOP/runners/run.sh
+	rundir=${results:-$PT_TOP/results/kernels-$(date +%Y%m%d-%H%M%S)}
+	mkdir -p -- "$rundir" || fatal "cannot create $rundir"
+	rundir=$(realpath -- "$rundir")
+
+	# One accelerator for every VM: probed with the first VM kernel (and the
+	# first variant's CPU model), so that no side runs under another.
+	first_vm=
+	for k in "${kernels[@]}"; do
+		if [ "$k" != running ]; then
+			first_vm=$k
+			break
+		fi
+	done
+	if [ -n "$first_vm" ] && [ "$accel" = auto ]; then
+		probe_cpu=host
+		if [ "${#variants[@]}" -gt 0 ] && [[ ${variants[0]} =~ (^|[:,])cpu=([^,]*) ]]; then
+			probe_cpu=${BASH_REMATCH[2]}
+		fi
+		probe=$("$VM" probe "$first_vm" "$probe_cpu") || fatal "probing KVM with $first_vm failed"
+		if [ "$probe" = kvm ]; then
+			accel=kvm
+		else
+			accel=tcg
+			printf 'compare.sh: KVM cannot run %s here (%s): the VMs run under TCG, their timings are emulated\n' \
+				"$first_vm" "${probe#tcg }" >&2
+		fi
+	fi
+	if [ -z "$suite" ]; then
+		if [ -n "$first_vm" ] && [ "$accel" = tcg ]; then suite=smoke; else suite=quick; fi
+	fi
+
+	# The sides: each kernel, under each variant. Names are the kernel
+	# release, then -VARIANT.
+	side_names=()
+	side_cmds=()
+	declare -A side_seen=()
+	for k in "${kernels[@]}"; do
+		if [ "$k" = running ]; then
+			[ "${#variants[@]}" -eq 0 ] ||
+				die "--variant boots a kernel differently: it does not apply to 'running'"
+			rel=$(uname -r)
+		else
+			info=$("$VM" kernel "$k") || exit "$?"
+			rel=$(sed -n 's/^release //p' <<<"$info")
+		fi
+		vlist=("${variants[@]}")
+		[ "${#vlist[@]}" -gt 0 ] || vlist=("")
+		for v in "${vlist[@]}"; do
+			name=$rel${v:+-${v%%:*}}
+			if [ -n "${side_seen[$name]+x}" ]; then
+				die "two sides would both be named '$name' (${side_seen[$name]} and $k${v:+ $v}): give distinct kernels or variant names"
+			fi
+			side_seen[$name]="$k${v:+ $v}"
+			if [ "$k" = running ]; then
+				cmd=("$RUN" --suite "$suite" --label "$name" --out "$rundir")
+			else
+				cmd=("$VM" run --kernel "$k" --label "$name" --out "$rundir" \
+					--suite "$suite" --accel "$accel" ${v:+--variant "$v"} "${vm_opts[@]}")
+			fi
+			[ -z "$reps" ] || cmd+=(--reps "$reps")
+			[ -z "$rounds" ] || cmd+=(--rounds "$rounds")
+			side_names+=("$name")
+			side_cmds+=("$(printf '%q ' "${cmd[@]}")")
+		done
+	done
+
+	printf 'compare.sh: %d sides (%s), suite %s, into %s\n' "${#side_names[@]}" \
+		"$(printf '%s, ' "${side_names[@]}" | sed 's/, $//')" "$suite" "$rundir" >&2
+	if [ "$jobs" -gt 1 ]; then
+		command -v parallel >/dev/null 2>&1 || fatal "GNU parallel not found (Debian package parallel)"
+		printf 'compare.sh: %s VMs at once (--jobs): they disturb each other'"'"'s timings\n' "$jobs" >&2
+		printf '%s\n' "${side_cmds[@]}" |
+			parallel --will-cite --jobs "$jobs" --halt now,fail=1 --line-buffer ||
+			fatal "a side failed (see above); the sets done are in $rundir"
+	else
+		for i in "${!side_cmds[@]}"; do
+			printf 'compare.sh: [%d/%d] %s\n' "$((i + 1))" "${#side_cmds[@]}" "${side_names[i]}" >&2
+			eval "${side_cmds[i]}" ||
+				fatal "the run of ${side_names[i]} failed (see above); the sets done are in $rundir"
+		done
+	fi
+	for name in "${side_names[@]}"; do
+		sets+=("$rundir/$name")
+	done
+	if [ "$out_set" -eq 0 ]; then
+		out=$rundir/report
+	fi
+fi
 
 # The sets: directories as given, or labels under results/.
 dirs=()
@@ -143,6 +331,28 @@ for s in "${sets[@]}"; do
 	dirs+=("$d")
 	names+=("$name")
 done
+
+# Emulated (TCG) timings are compared only with emulated ones.
+tcg_sets=()
+other_sets=()
+for i in "${!dirs[@]}"; do
+	acc=$("$JQ" -r '.vm.accel // "native"' "${dirs[i]}/system.json" 2>/dev/null) || acc=native
+	if [ "$acc" = tcg ]; then
+		tcg_sets+=("${names[i]}")
+	else
+		other_sets+=("${names[i]} ($acc)")
+	fi
+done
+notice=
+if [ "${#tcg_sets[@]}" -gt 0 ]; then
+	if [ "${#other_sets[@]}" -gt 0 ] && [ "$allow_mixed" -ne 1 ]; then
+		die "$(printf '%s, ' "${tcg_sets[@]}" | sed 's/, $//') ran under TCG (emulated) and $(printf '%s, ' "${other_sets[@]}" | sed 's/, $//') did not: their timings cannot be compared (add --allow-mixed to compare anyway)"
+	fi
+	notice="NOTE: emulated timings. $(printf '%s, ' "${tcg_sets[@]}" | sed 's/, $//') ran in QEMU under TCG, which emulates every instruction: the figures compare the kernels under emulation, not on hardware; only large differences and the counters (page faults, TLB shootdowns, tables freed) carry over."
+	if [ "${#other_sets[@]}" -gt 0 ]; then
+		notice+=" MIXED: $(printf '%s, ' "${other_sets[@]}" | sed 's/, $//') did not run under TCG (--allow-mixed): their timings are not comparable with the emulated ones."
+	fi
+fi
 
 if [ -n "${PTSTAT:-}" ]; then
 	ptstat=$PTSTAT
@@ -209,6 +419,12 @@ ptstat_run "$tmp/table.md" compare "${dirs[@]}" "${stat_opts[@]}" --format markd
 ptstat_run "$tmp/table.csv" compare "${dirs[@]}" "${stat_opts[@]}" --format csv
 ptstat_run "$tmp/verdicts.json" compare "${dirs[@]}" "${stat_opts[@]}" --format json
 ptstat_run "$tmp/kernbench.txt" compare "${dirs[@]}" "${stat_opts[@]}" --format kernbench
+if [ -n "$notice" ]; then
+	for f in table.txt table.md; do
+		{ printf '%s\n\n' "$notice" | fold -s -w 78 | sed 's/ *$//'; cat "$tmp/$f"; } >"$tmp/.work/$f"
+		mv "$tmp/.work/$f" "$tmp/$f"
+	done
+fi
 "$JQ" -e 'type == "object"' "$tmp/verdicts.json" >/dev/null 2>&1 ||
 	fatal "ptstat compare --format json did not write a JSON object"
 ptstat_run "$tmp/.work/plot.out" plot "${dirs[@]}" -o "$tmp/plots"
@@ -338,10 +554,11 @@ set_rows() {
 			($sys[0] // {}) as $s | ($meta[0] // {}) as $m |
 			[$name, ($s.kernel.release // "?"), ($s.kernel.version // ""),
 			 ($s.tlb_flush.mode // "?"), ($s.table_free.mode // "?"),
+			 (if $s.vm then "QEMU \($s.vm.accel), -cpu \($s.vm.cpu), \($s.vm.vcpus) vCPUs" + (if $s.vm.variant then ", variant \($s.vm.variant)" else "" end) else "native" end),
 			 (($m.suite.name // "") + (if $m.reps then ", \($m.reps) reps" else "" end)),
 			 ($m.started // ""), $dir] |
 			"<tr>" + (map("<td>" + (tostring | @html) + "</td>") | join("")) + "</tr>"' ||
-			printf '<tr><td>%s</td><td colspan="7">unreadable system.json or meta.json</td></tr>\n' \
+			printf '<tr><td>%s</td><td colspan="8">unreadable system.json or meta.json</td></tr>\n' \
 				"$(html_text "${names[i]}")"
 	done
 }
@@ -424,6 +641,7 @@ pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 90%; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; }
 th { background: #eee; }
+p.notice { background: #fff3cd; border: 1px solid #e0c060; padding: 0.6em; }
 li.better strong { color: #070; }
 li.worse strong { color: #b00; }
 figure { display: inline-block; margin: 0.5em; max-width: 48%; vertical-align: top; }
@@ -433,11 +651,12 @@ figcaption { font-size: 85%; }
 </head>
 <body>
 <h1>$(html_text "$title")</h1>
+$([ -z "$notice" ] || printf '<p class="notice"><strong>%s</strong></p>' "$(html_text "$notice")")
 <p>Written $(date -u +%Y-%m-%dT%H:%M:%SZ) by runners/compare.sh with ptstat.
 The first set, $(html_text "${names[0]}"), is the baseline.</p>
 <h2>Result sets</h2>
 <table>
-<thead><tr><th>set</th><th>kernel</th><th>version</th><th>TLB flush</th><th>table free</th><th>suite</th><th>started</th><th>directory</th></tr></thead>
+<thead><tr><th>set</th><th>kernel</th><th>version</th><th>TLB flush</th><th>table free</th><th>machine</th><th>suite</th><th>started</th><th>directory</th></tr></thead>
 <tbody>
 EOF
 	set_rows

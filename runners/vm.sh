@@ -11,6 +11,7 @@ Usage: runners/vm.sh [run] --kernel SPEC [OPTIONS]
        runners/vm.sh kernel SPEC
        runners/vm.sh initramfs --out FILE [--suite NAME|FILE] [--kernel SPEC]
        runners/vm.sh decode TRANSFER DIR
+       runners/vm.sh probe SPEC [CPU]
 
 Boots a kernel in a QEMU virtual machine whose initramfs holds ptbench and
 the suites, runs a suite there with runners/run.sh, and stores the result
@@ -72,6 +73,12 @@ QEMU command and the initramfs), which is the place to look then.
 Under TCG every instruction is emulated: timings are not those of real
 hardware, system.json says so ("emulated_timings": true), and
 runners/compare.sh says so at the top of its report.
+
+The other commands: 'kernel' fetches a kernel and prints its image, release
+and config; 'initramfs' writes the initramfs alone; 'decode' checks and
+unpacks a transfer file into DIR (prints the set's name and run.sh's exit
+status); 'probe' prints "kvm" when KVM can boot the kernel here, else
+"tcg" and the reason.
 
 Cache: ${PTBENCH_CACHE:-$HOME/.cache/ptbench}/kernels/debian/PACKAGE_VERSION/
 holds vmlinuz, config and package.txt of each Debian kernel fetched.
@@ -516,6 +523,8 @@ parse_mem() {
 }
 
 secs_re='^[1-9][0-9]{0,5}$'
+smp=$(nproc)
+mem_mib=2048
 
 cmd_kernel() {
 	[ "$#" -eq 1 ] || die "usage: vm.sh kernel SPEC"
@@ -523,6 +532,26 @@ cmd_kernel() {
 	printf 'image %s\nrelease %s\nconfig %s\npackage %s\nversion %s\n' \
 		"$K_IMAGE" "$K_RELEASE" "${K_CONFIG:-none}" "${K_PACKAGE:-none}" \
 		"${K_PACKAGE_VERSION:-none}"
+}
+
+# probe SPEC [CPU]: prints "kvm" when KVM can run the kernel here, else
+# "tcg REASON". Exit 0 either way.
+cmd_probe() {
+	if [ "$#" -lt 1 ] || [ "$#" -gt 2 ]; then
+		die "usage: vm.sh probe SPEC [CPU]"
+	fi
+	setup_bin
+	command -v "$QEMU" >/dev/null 2>&1 || fatal "$QEMU not found (Debian package qemu-system-x86)"
+	resolve_kernel "$1"
+	local w out
+	w=$(mktemp -d "${TMPDIR:-/tmp}/ptbench-probe.XXXXXX") || fatal "cannot create a temporary directory"
+	PROBE_PIDFILE=$w/probe-qemu.pid
+	if out=$(probe_kvm "$K_IMAGE" "${2:-host}" "$w" 2>"$w/probe.log"); then
+		echo kvm
+	else
+		printf 'tcg %s\n' "${out:-the probe failed}"
+	fi
+	rm -rf "$w"
 }
 
 cmd_decode() {
@@ -597,8 +626,6 @@ cmd_initramfs() {
 cmd_run() {
 	local kspec='' suite=smoke label='' out_arg='' reps='' rounds='' append='' cpu='' accel=auto
 	local boot_timeout=300 timeout='' force=0 variant=''
-	smp=$(nproc)
-	mem_mib=2048
 	while [ "$#" -gt 0 ]; do
 		case $1 in
 		--kernel | --suite | --label | --out | --reps | --rounds | --variant | \
@@ -850,6 +877,10 @@ initramfs)
 decode)
 	shift
 	cmd_decode "$@"
+	;;
+probe)
+	shift
+	cmd_probe "$@"
 	;;
 -*) cmd_run "$@" ;;
 *) die "unknown command '$1' (see --help)" ;;
