@@ -45,7 +45,7 @@ Kernel options:
   --accel auto|kvm|tcg the VMs' accelerator (default auto: KVM when a probe
                        boot of the first kernel under KVM works, else TCG;
                        every VM then uses the same one)
-  --mem SIZE, --smp N, --boot-timeout S, --timeout S
+  --mem SIZE, --smp N, --boot-timeout S, --timeout S, --tcg-threads T
                        passed to runners/vm.sh
   --jobs N             run N sides at once with GNU parallel (default 1:
                        concurrent VMs disturb each other's timings; for
@@ -131,7 +131,7 @@ while [ "$#" -gt 0 ]; do
 	case $1 in
 	--out | --format | --alpha | --min-change | --correction | --kernel | \
 		--variant | --suite | --reps | --rounds | --accel | --jobs | --results | \
-		--mem | --smp | --boot-timeout | --timeout)
+		--mem | --smp | --boot-timeout | --timeout | --tcg-threads)
 		# A --variant value may start with anything but '-'; append=-x is
 		# inside it.
 		if [ "$#" -lt 2 ] || [[ $2 == -* ]]; then
@@ -151,7 +151,7 @@ while [ "$#" -gt 0 ]; do
 		--accel) accel=$2 ;;
 		--jobs) jobs=$2 ;;
 		--results) results=$2 ;;
-		--mem | --smp | --boot-timeout | --timeout) vm_opts+=("$1" "$2") ;;
+		--mem | --smp | --boot-timeout | --timeout | --tcg-threads) vm_opts+=("$1" "$2") ;;
 		*) stat_opts+=("$1" "$2") ;;
 		esac
 		shift 2
@@ -293,12 +293,13 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 		command -v parallel >/dev/null 2>&1 || fatal "GNU parallel not found (Debian package parallel)"
 		printf 'compare.sh: %s VMs at once (--jobs): they disturb each other'"'"'s timings\n' "$jobs" >&2
 		printf '%s\n' "${side_cmds[@]}" |
-			parallel --will-cite --jobs "$jobs" --halt now,fail=1 --line-buffer ||
+			parallel --will-cite --jobs "$jobs" --halt now,fail=1 --line-buffer >&2 ||
 			fatal "a side failed (see above); the sets done are in $rundir"
 	else
 		for i in "${!side_cmds[@]}"; do
 			printf 'compare.sh: [%d/%d] %s\n' "$((i + 1))" "${#side_cmds[@]}" "${side_names[i]}" >&2
-			eval "${side_cmds[i]}" ||
+			# Standard output is for the table alone.
+			eval "${side_cmds[i]}" >&2 ||
 				fatal "the run of ${side_names[i]} failed (see above); the sets done are in $rundir"
 		done
 	fi

@@ -15,6 +15,10 @@ PT_DEBIAN_PACKAGES=(
 	autoconf automake libtool autoconf-archive pkg-config make gcc
 	jq gnuplot-nox parallel shellcheck procps file libxml2-utils time
 )
+# What runners/vm.sh needs beyond that to boot kernels (installed when it
+# runs, and by .ci/run).
+# shellcheck disable=SC2034 # read by the scripts that source this file
+PT_VM_PACKAGES=(qemu-system-x86 busybox-static cpio)
 
 # Repository top, from this file's own location.
 PT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

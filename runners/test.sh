@@ -14,7 +14,13 @@ Build ptbench (runners/setup.sh) and run its tests:
      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 and
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1;
   3. make distcheck in the normal build directory, counted as one test named
-     "distcheck" (its log: BUILD-DIR/distcheck.log).
+     "distcheck" (its log: BUILD-DIR/distcheck.log);
+  4. the VM tests, each counted as one test (logs: BUILD-DIR/NAME.log):
+     tests/vm-boot.sh fetches Debian's newest 6.1 and 6.12 cloud kernels
+     (apt-get download, about 60 MB, cached in ~/.cache/ptbench) and compares
+     them with runners/compare.sh under QEMU's TCG on a short smoke suite;
+     tests/vm-signals.sh checks a hung boot and SIGTERM/SIGINT during a run.
+     Together about 4 minutes on 2 CPUs.
 Counts come from each build's test-suite.log: passed = PASS + XFAIL,
 failed = FAIL + XPASS + ERROR, skipped = SKIP. A build or make check that
 fails before its tests report counts as one failed test. The logs of failed
@@ -26,6 +32,7 @@ least one test ran.
 
 Options:
   --quick     only step 1
+  --no-vm     steps 1 to 3, not the VM tests
   -h, --help  show this help and exit
 
 Environment: PTBENCH_BUILD and PTBENCH_BUILD_SAN choose the build
@@ -34,9 +41,11 @@ EOF
 }
 
 quick=0
+vm=1
 while [ "$#" -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
+	--no-vm) vm=0 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -201,6 +210,28 @@ run_distcheck() {
 	done
 }
 
+# The VM tests, once, with the normal build.
+VM_TESTS=(tests/vm-boot.sh tests/vm-signals.sh)
+run_vm_tests() {
+	local dir=$1 t name log
+	for t in "${VM_TESTS[@]}"; do
+		name=${t##*/}
+		name=${name%.sh}
+		log=$dir/$name.log
+		note "== $t (log: $log)"
+		if top_srcdir=$PT_TOP top_builddir=$dir PTBENCH=$dir/ptbench \
+			PTSTAT=$dir/ptstat bash "$PT_TOP/$t" >"$log" 2>&1; then
+			passed=$((passed + 1))
+			note "PASS: $name"
+			grep -E '^(ok:|compare.sh took|vm.sh: .*: boot )' "$log" || true
+		else
+			count_failure "$name"
+			note "FAIL: $name; last lines of $log:"
+			tail -n 80 "$log"
+		fi
+	done
+}
+
 summary() {
 	local line status=0
 
@@ -236,6 +267,9 @@ if [ "$quick" -eq 0 ]; then
 		count_failure "sanitizer build"
 	fi
 	run_distcheck "$builddir"
+	if [ "$vm" -eq 1 ]; then
+		run_vm_tests "$builddir"
+	fi
 fi
 
 summary

@@ -46,6 +46,14 @@ Options of run:
                       kernel (probed by booting it with a 1-line init: KVM
                       that exists but cannot run ordinary kernels is common
                       in nested guests), TCG otherwise
+  --tcg-threads single|multi
+                      TCG runs every vCPU in one host thread (single, the
+                      default) or one thread per vCPU (multi, MTTCG). Seen
+                      here: a 6.1 guest under MTTCG hung in an int3 loop of
+                      kernel text patching (perf events toggle static keys),
+                      another time a benchmark died of SIGSEGV; with one
+                      thread, none of this, and the time-bounded suites take
+                      as long
   --smp N             vCPUs (default: this machine's CPU count)
   --mem SIZE          guest memory, e.g. 2G or 1536M (default: 2G); more than
                       90% of MemAvailable is refused
@@ -112,7 +120,6 @@ note() {
 JQ=${JQ:-jq}
 QEMU=${QEMU:-qemu-system-x86_64}
 cache=${PTBENCH_CACHE:-${HOME:-/tmp}/.cache/ptbench}
-PT_VM_PACKAGES=(qemu-system-x86 busybox-static cpio)
 
 # The host programs run.sh needs inside the guest, beyond busybox: bash,
 # jq, flock and GNU coreutils (run.sh relies on GNU options busybox lacks,
@@ -285,8 +292,10 @@ build_initramfs() {
 	ln -s busybox "$root/bin/sh"
 	install -m 755 "$PT_TOP/runners/vm-init" "$root/init"
 	add_program "$root" "$bin" /ptbench/bin/ptbench
+	# All in /usr/bin (dpkg lists some of coreutils under /bin), first in
+	# the guest's PATH, before busybox's applets.
 	while IFS= read -r f; do
-		add_program "$root" "$f"
+		add_program "$root" "$f" "/usr/bin/${f##*/}"
 	done < <(guest_tools)
 	cp "$PT_TOP/runners/run.sh" "$PT_TOP/runners/setup.sh" "$root/ptbench/runners/"
 	cp "$PT_TOP"/workloads/*.suite "$root/ptbench/workloads/"
@@ -339,6 +348,10 @@ decode_transfer() {
 		note "truncated transfer: no END line in $file (the guest stopped while sending?)"
 		return 1
 	fi
+	if ! [[ $end =~ ^PTBENCH-XFER\ 1\ END\ [0-9]+\ [0-9a-f]{64}\ [0-9]+$ ]]; then
+		note "truncated transfer: the END line in $file is incomplete"
+		return 1
+	fi
 	if [ "$end" != "PTBENCH-XFER 1 END $bytes $sum $rc" ]; then
 		note "corrupt transfer: the END line does not match the BEGIN line in $file"
 		return 1
@@ -384,8 +397,10 @@ qemu_version() {
 # qemu_boot ACCEL CPU IMAGE INITRD APPEND CONSOLE XFER: start QEMU in the
 # background; its pid in QPID.
 qemu_boot() {
+	local acc=$1
+	[ "$acc" != tcg ] || acc=tcg,thread=$tcg_threads
 	QCMD=("$QEMU" -nodefaults -no-user-config -display none -no-reboot
-		-machine pc -accel "$1" -cpu "$2" -smp "$smp" -m "${mem_mib}M"
+		-machine pc -accel "$acc" -cpu "$2" -smp "$smp" -m "${mem_mib}M"
 		-kernel "$3" -initrd "$4" -append "$5"
 		-serial "file:$6" -serial "file:$7")
 	"${QCMD[@]}" </dev/null >"$6.qemu" 2>&1 &
@@ -525,6 +540,7 @@ parse_mem() {
 secs_re='^[1-9][0-9]{0,5}$'
 smp=$(nproc)
 mem_mib=2048
+tcg_threads=single
 
 cmd_kernel() {
 	[ "$#" -eq 1 ] || die "usage: vm.sh kernel SPEC"
@@ -629,7 +645,8 @@ cmd_run() {
 	while [ "$#" -gt 0 ]; do
 		case $1 in
 		--kernel | --suite | --label | --out | --reps | --rounds | --variant | \
-			--append | --cpu | --accel | --smp | --mem | --boot-timeout | --timeout)
+			--append | --cpu | --accel | --smp | --mem | --boot-timeout | --timeout | \
+			--tcg-threads)
 			[ "$#" -ge 2 ] || die "$1 needs a value (see --help)"
 			case $1 in
 			--kernel) kspec=$2 ;;
@@ -646,6 +663,7 @@ cmd_run() {
 			--mem) parse_mem "$2" ;;
 			--boot-timeout) boot_timeout=$2 ;;
 			--timeout) timeout=$2 ;;
+			--tcg-threads) tcg_threads=$2 ;;
 			esac
 			shift 2
 			continue
@@ -665,6 +683,10 @@ cmd_run() {
 	*) die "--accel '$accel': want auto, kvm or tcg" ;;
 	esac
 	[[ $smp =~ ^[1-9][0-9]{0,2}$ ]] || die "--smp '$smp': want a number of vCPUs"
+	case $tcg_threads in
+	single | multi) ;;
+	*) die "--tcg-threads '$tcg_threads': want single or multi" ;;
+	esac
 	[[ $boot_timeout =~ $secs_re ]] || die "--boot-timeout '$boot_timeout': want whole seconds"
 	[ -z "$timeout" ] || [[ $timeout =~ $secs_re ]] || die "--timeout '$timeout': want whole seconds"
 	[ -z "$reps" ] || [[ $reps =~ ^[1-9][0-9]{0,4}$ ]] || die "--reps '$reps': want a whole number from 1 to 99999"
@@ -743,7 +765,7 @@ cmd_run() {
 	note "building the initramfs"
 	build_initramfs "$w/initramfs.cpio.gz" "$suite_file" "$K_CONFIG" "$label" "$reps" "$rounds"
 
-	local cmdline="console=ttyS0 panic=-1${append:+ $append}"
+	local cmdline="console=ttyS0 earlyprintk=serial,ttyS0 panic=-1${append:+ $append}"
 	: >"$w/console.log"
 	: >"$w/transfer.txt"
 	note "booting $K_RELEASE${V_NAME:+ ($V_NAME)} under ${accel^^} (-cpu $cpu, $smp vCPUs, ${mem_mib} MiB): $cmdline"
@@ -826,9 +848,10 @@ cmd_run() {
 		--arg pkgv "$K_PACKAGE_VERSION" --arg variant "$V_NAME" \
 		--argjson boot "$boot_s" --argjson total "$total_s" \
 		--arg suite_s "$(gval suite_s)" --arg up "$(gval boot_uptime_s)" \
-		--arg qcmd "$(cat "$w/qemu-command.txt")" '
+		--arg qcmd "$(cat "$w/qemu-command.txt")" --arg tcgt "$tcg_threads" '
 		.vm = {
 			accel: $accel, accel_note: $note, emulated_timings: ($accel == "tcg"),
+			tcg_threads: (if $accel == "tcg" then $tcgt else null end),
 			qemu_version: $qv, qemu_command: ($qcmd | rtrimstr(" \n") | rtrimstr(" ")),
 			cpu: $cpu, cpu_model_name: $model,
 			cpu_flags: ($flags | split(" ") | map(select(. != ""))),

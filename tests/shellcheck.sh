@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/shellcheck.sh: run shellcheck over the project's shell scripts
-# (runners/*.sh, tests/*.sh, bootstrap, .ci/run). Skips when shellcheck is
+# (runners/*.sh, runners/vm-init, tests/*.sh, bootstrap, .ci/run). Skips when shellcheck is
 # not installed.
 
 set -eu
@@ -36,7 +36,7 @@ fi
 # Relative paths: shorter messages, and -P below resolves against the top.
 cd "$top_srcdir"
 files=()
-for f in runners/*.sh tests/*.sh bootstrap .ci/run; do
+for f in runners/*.sh runners/vm-init tests/*.sh bootstrap .ci/run; do
 	if [ -f "$f" ]; then
 		files+=("$f")
 	fi

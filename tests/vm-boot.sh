@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# tests/vm-boot.sh: compare.sh across two kernels, for real. Boots Debian's
+# newest 6.1 and 6.12 cloud kernels under TCG with the smoke suite at short
+# durations, checks that both result sets are complete and name the right
+# kernel, that the report exists and says its timings are emulated, and that
+# a TCG set is not compared with a native one unless forced.
+#
+# Run once by runners/test.sh (step 4), not by make check: it fetches two
+# kernel packages (about 60 MB) and boots them (about 1 minute each).
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+pt_tmpdir
+
+VM=$top_srcdir/runners/vm.sh
+COMPARE=$top_srcdir/runners/compare.sh
+: "${PTSTAT:=$top_builddir/ptstat}"
+export PTSTAT
+
+# The smoke suite, shorter.
+sed -e 's/--duration 0\.3 --warmup 0\.2/--duration 0.1 --warmup 0.05/' \
+	"$top_srcdir/workloads/smoke.suite" >"$T/smoke-short.suite"
+grep -q -- '--duration 0.1 --warmup 0.05' "$T/smoke-short.suite" ||
+	fail "could not shorten workloads/smoke.suite"
+nentries=$(grep -cE '^[a-z].* --duration 0\.1' "$T/smoke-short.suite")
+
+# The releases the specs resolve to.
+expect_exit 0 "$VM" kernel debian:6.1
+rel61=$(sed -n 's/^release //p' "$T/out")
+expect_exit 0 "$VM" kernel debian:6.12
+rel612=$(sed -n 's/^release //p' "$T/out")
+[[ $rel61 =~ ^6\.1\.[0-9]+-[0-9]+-cloud-amd64$ ]] || fail "debian:6.1 resolved to '$rel61'"
+[[ $rel612 =~ ^6\.12\.[0-9]+.*-cloud-amd64$ ]] || fail "debian:6.12 resolved to '$rel612'"
+pass "debian:6.1 is $rel61, debian:6.12 is $rel612"
+
+start=$(date +%s)
+if ! "$COMPARE" --kernel debian:6.1 --kernel debian:6.12 --accel tcg \
+	--suite "$T/smoke-short.suite" --reps 1 --rounds 1 --results "$T/k" \
+	--boot-timeout 120 --timeout 900 >"$T/table" 2>"$T/log"; then
+	cat "$T/log" >&2
+	for c in "$T"/k/.*.vm/console.log; do
+		[ -f "$c" ] && { printf -- '---- %s\n' "$c"; tail -n 40 "$c"; } >&2
+	done
+	fail "compare.sh --kernel debian:6.1 --kernel debian:6.12 failed"
+fi
+printf 'compare.sh took %ds\n' "$(($(date +%s) - start))"
+grep -E '^vm.sh: .*: boot ' "$T/log" || true
+
+for rel in "$rel61" "$rel612"; do
+	set=$T/k/$rel
+	[ -d "$set" ] || fail "no set $set ($(ls -A "$T/k"))"
+	for f in system.json meta.json suite.txt commands.txt run.log vm-console.log; do
+		[ -s "$set/$f" ] || fail "$rel: $f missing or empty"
+	done
+	[ ! -e "$set/vm-guest.txt" ] || fail "$rel: vm-guest.txt left in the set"
+	R=$rel
+	N=$(nproc)
+	export R N
+	jq_true "$set/system.json" '.kernel.release == env.R' \
+		"$rel: system.json names kernel.release $("$JQ" -r .kernel.release "$set/system.json")"
+	jq_true "$set/system.json" '.vm.accel == "tcg" and .vm.emulated_timings == true' \
+		"$rel: system.json .vm does not say TCG"
+	jq_true "$set/system.json" '.vm.vcpus == (env.N | tonumber) and .vm.memory_mib == 2048 and .vm.cpu == "max"' \
+		"$rel: .vm.vcpus/.memory_mib/.cpu wrong"
+	jq_true "$set/system.json" '.vm.qemu_version | test("^QEMU emulator version [0-9]")' \
+		"$rel: .vm.qemu_version wrong"
+	jq_true "$set/system.json" '(.vm.cpu_flags | length) > 10 and (.vm.cpu_flags | index("lm") != null)' \
+		"$rel: .vm.cpu_flags not the guest's CPU flags"
+	jq_true "$set/system.json" '.vm.guest_cmdline | test("console=ttyS0")' "$rel: .vm.guest_cmdline wrong"
+	jq_true "$set/system.json" '.vm.boot_s > 0 and .vm.suite_s > 0 and .vm.total_s >= .vm.boot_s' \
+		"$rel: .vm times wrong"
+	jq_true "$set/system.json" '.vm.kernel.package == "linux-image-" + env.R + "-unsigned"' \
+		"$rel: .vm.kernel.package wrong"
+	jq_true "$set/system.json" '.config.source == "/boot/config-" + env.R and .config.options.CONFIG_MMU_GATHER_RCU_TABLE_FREE == "y"' \
+		"$rel: the guest did not read its kernel's config"
+	grep -q "Linux version $rel " "$set/vm-console.log" || fail "$rel: the console log is not of $rel"
+	n=0
+	for f in "$set"/*.json; do
+		case ${f##*/} in
+		system.json | meta.json) continue ;;
+		esac
+		validate_result "$f"
+		jq_true "$f" '.kernel.release == env.R' "$f: not from $rel"
+		jq_true "$f" '[.checks[]?.ok] | all' "$f: a self-check failed in the guest: $("$JQ" -c '[.checks[] | select(.ok | not)]' "$f")"
+		n=$((n + 1))
+	done
+	[ "$n" -eq "$nentries" ] || fail "$rel: $n results, the suite has $nentries entries"
+	pass "$rel: a complete set of $n results, every self-check passed, system.json .vm filled in"
+done
+
+# Facts that tell the two kernels apart.
+jq_true "$T/k/$rel61/pt-teardown-dontneed.json" '.findings.tables_freed | test("^none")' \
+	"6.1 frees page tables on MADV_DONTNEED? (no PT_RECLAIM before 6.14)"
+jq_true "$T/k/$rel61/system.json" '.pt_reclaim == false' "6.1: pt_reclaim is not false"
+
+# The report.
+r=$T/k/report
+for f in table.txt table.md table.csv verdicts.json kernbench.txt index.html plots/plots.json; do
+	[ -s "$r/$f" ] || fail "report: $f missing or empty"
+done
+head -n 1 "$r/table.txt" | grep -q '^NOTE: emulated timings' || fail "table.txt does not start with the TCG note: $(head -n 2 "$r/table.txt")"
+head -n 1 "$T/table" | grep -q '^NOTE: emulated timings' || fail "the printed table does not start with the TCG note"
+grep -q 'class="notice".*emulated timings' "$r/index.html" || fail "index.html has no TCG note"
+grep -q "$rel61" "$T/table" || fail "the table does not name $rel61"
+grep -q "$rel612" "$T/table" || fail "the table does not name $rel612"
+jq_true "$r/verdicts.json" '(.entries | length) > 0' "verdicts.json holds no entry"
+pass "report: tables, verdicts, plots and index.html, with the emulated-timings note on top"
+
+# A TCG set is not compared with a native one, unless forced.
+printf 'reps 1\nm mmap-churn --size 16M --touch none --duration 0.1\n' >"$T/one.suite"
+expect_exit 0 "$top_srcdir/runners/run.sh" --suite "$T/one.suite" --label native --out "$T/n"
+mkdir "$T/t"
+cp -r "$T/k/$rel612" "$T/t/tcg"
+rm "$T/t/tcg"/*-*.json
+cp "$T/k/$rel612/mmap-churn-none.json" "$T/t/tcg/m.json"
+expect_exit 2 "$COMPARE" "$T/n/native" "$T/t/tcg" --out "$T/mixed"
+grep -q 'tcg ran under TCG (emulated) and native (native) did not' "$T/err" ||
+	fail "mixing TCG and native: want a refusal naming both, got: $(cat "$T/err")"
+[ ! -e "$T/mixed" ] || fail "a refused comparison wrote a report"
+expect_exit 0 "$COMPARE" "$T/n/native" "$T/t/tcg" --out "$T/mixed" --allow-mixed
+sed -n '1,/^$/p' "$T/mixed/table.txt" | tr '\n' ' ' | grep -q 'MIXED: native (native) did not run under TCG' ||
+	fail "--allow-mixed: the report does not say the sets are mixed"
+pass "TCG and native sets: refused (exit 2), compared with --allow-mixed and flagged"
