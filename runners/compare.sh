@@ -219,6 +219,18 @@ command -v "$JQ" >/dev/null 2>&1 || fatal "jq not found (Debian package jq)"
 # ---- kernels: run the suite on each side -------------------------------------
 
 if [ "${#kernels[@]}" -gt 0 ]; then
+	# The set-up once, here, not in each side's vm.sh (which may run
+	# side by side with --jobs).
+	if [ -n "${PTBENCH:-}" ]; then
+		PT_DEBIAN_PACKAGES=("${PT_VM_PACKAGES[@]}")
+		pt_install_packages || fatal "the set-up failed"
+	else
+		PT_DEBIAN_PACKAGES+=("${PT_VM_PACKAGES[@]}")
+		pt_setup || fatal "the set-up failed"
+		PTBENCH=$PTBENCH_BIN
+		PTSTAT=${PTSTAT:-$PT_BUILDDIR/ptstat}
+		export PTBENCH PTSTAT
+	fi
 	VM=$PT_TOP/runners/vm.sh
 	RUN=$PT_TOP/runners/run.sh
 	rundir=${results:-$PT_TOP/results/kernels-$(date +%Y%m%d-%H%M%S)}

@@ -171,17 +171,13 @@ image_kernel() {
 	fi
 }
 
-# fetch_debian SERIES: the newest cloud kernel package of SERIES, from the
-# cache or fetched into it.
-fetch_debian() {
-	local series=$1 pkg ver best='' bestver='' name tmp dest
-	[[ $series =~ ^[0-9]+\.[0-9]+$ ]] ||
-		die "--kernel debian:$series: want debian:MAJOR.MINOR, e.g. debian:6.12"
-	command -v apt-cache >/dev/null 2>&1 ||
-		die "--kernel debian:$series: apt-cache not found (debian: specs need Debian's apt)"
-	local re="^linux-image-${series//./\\.}[.-][^ ]*-cloud-amd64-unsigned$"
+# debian_newest REGEX: sets best and bestver to the package matching REGEX
+# with the highest candidate version (empty when none).
+debian_newest() {
+	local pkg ver
+	best='' bestver=''
 	while read -r pkg _; do
-		[[ $pkg =~ $re ]] || continue
+		[[ $pkg =~ $1 ]] || continue
 		ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: *//p')
 		if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
 			continue
@@ -189,7 +185,25 @@ fetch_debian() {
 		if [ -z "$best" ] || dpkg --compare-versions "$ver" gt "$bestver"; then
 			best=$pkg bestver=$ver
 		fi
-	done < <(apt-cache search --names-only "$re" 2>/dev/null)
+	done < <(apt-cache search --names-only "$1" 2>/dev/null)
+}
+
+# fetch_debian SERIES: the newest cloud kernel package of SERIES, from the
+# cache or fetched into it.
+fetch_debian() {
+	local series=$1 best='' bestver='' name tmp dest
+	[[ $series =~ ^[0-9]+\.[0-9]+$ ]] ||
+		die "--kernel debian:$series: want debian:MAJOR.MINOR, e.g. debian:6.12"
+	command -v apt-cache >/dev/null 2>&1 ||
+		die "--kernel debian:$series: apt-cache not found (debian: specs need Debian's apt)"
+	local re="^linux-image-${series//./\\.}[.-][^ ]*-cloud-amd64-unsigned$"
+	debian_newest "$re"
+	if [ -z "$best" ] && [ "$EUID" -eq 0 ]; then
+		# A fresh machine may have no package lists yet.
+		note "no $series cloud kernel in apt's lists: running apt-get update"
+		apt-get update >/dev/null 2>&1 || note "apt-get update failed"
+		debian_newest "$re"
+	fi
 	[ -n "$best" ] ||
 		fatal "--kernel debian:$series: no linux-image-$series*-cloud-amd64-unsigned package in apt's lists (run 'apt-get update' as root; is $series a series Debian ships?)"
 	K_PACKAGE=$best
