@@ -139,6 +139,7 @@ static int task_init(struct pt_task *t)
 {
 	const struct params *p = t->run->params;
 	struct region *r;
+	uint64_t freed;
 	long v0, v1;
 
 	if (t->role != PT_TIMED)
@@ -167,15 +168,20 @@ static int task_init(struct pt_task *t)
 		r->stub[0] = 1;
 	}
 	/*
-	 * One untimed cycle, so upper-level tables exist before measuring; the
-	 * tables it leaves (none unless the kernel does not free them) are
-	 * counted as left in place.
+	 * One untimed cycle, so upper-level tables (and a sanitizer's shadow
+	 * tables) exist before measuring.  The PTE tables it does not free
+	 * (all of them when the kernel frees none) stay for the next build:
+	 * after a build the region has all its tables, so what stays is what
+	 * was asked for less what was freed.
 	 */
+	if (build(t, r))
+		return -1;
 	v0 = pt_vmpte_kb();
-	if (build(t, r) || free_tables(t, r) || restore(t, r))
+	if (free_tables(t, r) || restore(t, r))
 		return -1;
 	v1 = pt_vmpte_kb();
-	r->left = v0 >= 0 && v1 > v0 ? (uint64_t)((v1 - v0) / 4) : 0;
+	freed = v0 > v1 ? (uint64_t)((v0 - v1) / 4) : 0;
+	r->left = p->tables > freed ? p->tables - freed : 0;
 	return 0;
 }
 
@@ -234,7 +240,7 @@ static void task(struct pt_task *t)
 		t->aux[AUX_BUILT] += built;
 		t->aux[AUX_FREED] += freed;
 		t->aux[AUX_SHORT] += built + r->left != p->tables;
-		r->left = built + r->left > freed ? built + r->left - freed : 0;
+		r->left = p->tables > freed ? p->tables - freed : 0;
 		t->aux[AUX_FREE_NS] += t1 - t0;
 		pt_hist_add(&t->hist[0], t1 - t0);
 		t->ops++;
