@@ -202,6 +202,11 @@ else
 	*) die "--accel '$accel': want auto, kvm or tcg" ;;
 	esac
 	[[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || die "--jobs '$jobs': want a number of VMs at once"
+	# The form only: runners/vm.sh checks the rest, before booting.
+	for v in "${variants[@]}"; do
+		[[ $v =~ ^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}:(append|cpu)= ]] ||
+			die "--variant '$v': want NAME:append=ARGS,cpu=MODEL (NAME: letters, digits, '.', '_', '+', '-')"
+	done
 	if [ $(("${#kernels[@]}" * (${#variants[@]} > 0 ? ${#variants[@]} : 1))) -lt 2 ]; then
 		die "one kernel and no --variant: nothing to compare (give two --kernel, or --variant twice)"
 	fi
@@ -234,8 +239,6 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 	VM=$PT_TOP/runners/vm.sh
 	RUN=$PT_TOP/runners/run.sh
 	rundir=${results:-$PT_TOP/results/kernels-$(date +%Y%m%d-%H%M%S)}
-	mkdir -p -- "$rundir" || fatal "cannot create $rundir"
-	rundir=$(realpath -- "$rundir")
 
 	# One accelerator for every VM: probed with the first VM kernel (and the
 	# first variant's CPU model), so that no side runs under another.
@@ -263,6 +266,11 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 	if [ -z "$suite" ]; then
 		if [ -n "$first_vm" ] && [ "$accel" = tcg ]; then suite=smoke; else suite=quick; fi
 	fi
+	# Refused now rather than after the runs (see the check of the sets).
+	if [ -n "$first_vm" ] && [ "$accel" = tcg ] && [ "$allow_mixed" -ne 1 ] &&
+		[[ " ${kernels[*]} " == *" running "* ]]; then
+		die "the VMs run under TCG (emulated) and 'running' natively: their timings cannot be compared (add --allow-mixed to compare anyway)"
+	fi
 
 	# The sides: each kernel, under each variant. Names are the kernel
 	# release, then -VARIANT.
@@ -287,9 +295,9 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 			fi
 			side_seen[$name]="$k${v:+ $v}"
 			if [ "$k" = running ]; then
-				cmd=("$RUN" --suite "$suite" --label "$name" --out "$rundir")
+				cmd=("$RUN" --suite "$suite" --label "$name")
 			else
-				cmd=("$VM" run --kernel "$k" --label "$name" --out "$rundir" \
+				cmd=("$VM" run --kernel "$k" --label "$name" \
 					--suite "$suite" --accel "$accel" ${v:+--variant "$v"} "${vm_opts[@]}")
 			fi
 			[ -z "$reps" ] || cmd+=(--reps "$reps")
@@ -299,6 +307,11 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 		done
 	done
 
+	mkdir -p -- "$rundir" || fatal "cannot create $rundir"
+	rundir=$(realpath -- "$rundir")
+	for i in "${!side_cmds[@]}"; do
+		side_cmds[i]+=" --out $(printf '%q' "$rundir")"
+	done
 	printf 'compare.sh: %d sides (%s), suite %s, into %s\n' "${#side_names[@]}" \
 		"$(printf '%s, ' "${side_names[@]}" | sed 's/, $//')" "$suite" "$rundir" >&2
 	if [ "$jobs" -gt 1 ]; then

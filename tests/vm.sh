@@ -200,3 +200,22 @@ bad "not an x86 Linux kernel image" run --kernel /etc/passwd
 bad "the running kernel is not booted in a VM" run --kernel running
 bad "initramfs: --out FILE is required" initramfs
 pass "bad input: 17 cases, each one line naming the problem, exit 2"
+
+# compare.sh --kernel: refused before anything boots.
+COMPARE=$top_srcdir/runners/compare.sh
+cbad() { # $1: message expected, then the arguments
+	local want=$1
+	shift
+	expect_exit 2 "$COMPARE" "$@"
+	grep -q -- "$want" "$T/err" || fail "compare.sh $*: want '$want', got: $(cat "$T/err")"
+	[ ! -e "$T/cr" ] || fail "compare.sh $*: created $T/cr"
+}
+cbad "one kernel and no --variant: nothing to compare" --kernel debian:6.12 --results "$T/cr"
+cbad "--variant 'bad': want NAME:append=ARGS,cpu=MODEL" --kernel debian:6.12 --variant bad --variant b:append=x --results "$T/cr"
+cbad "go with --kernel" "$T" "$T" --variant a:append=x
+cbad "either result sets or --kernel specs, not both" "$T" --kernel debian:6.12 --kernel debian:6.1
+cbad "--accel 'fast': want auto, kvm or tcg" --kernel debian:6.1 --kernel debian:6.12 --accel fast
+cbad "--jobs '0'" --kernel debian:6.1 --kernel debian:6.12 --jobs 0
+cbad "'running' natively: their timings cannot be compared" --kernel running --kernel debian:6.12 --accel tcg --results "$T/cr"
+cbad "--variant boots a kernel differently: it does not apply to 'running'" --kernel running --variant a:append=x --variant b:append=y --accel kvm --results "$T/cr"
+pass "compare.sh --kernel: 8 bad requests refused (exit 2) before anything boots"
