@@ -19,6 +19,10 @@ PT_DEBIAN_PACKAGES=(
 # runs, and by .ci/run).
 # shellcheck disable=SC2034 # read by the scripts that source this file
 PT_VM_PACKAGES=(qemu-system-x86 busybox-static cpio)
+# What runners/build-kernel.sh needs to build a kernel (installed when it runs
+# as root, and by .ci/run).
+# shellcheck disable=SC2034 # read by the scripts that source this file
+PT_KERNEL_BUILD_PACKAGES=(make gcc flex bison bc libelf-dev libssl-dev xz-utils jq)
 
 # Repository top, from this file's own location.
 PT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
