@@ -724,6 +724,30 @@ cmd_run() {
 
 	setup_bin
 	command -v "$QEMU" >/dev/null 2>&1 || fatal "$QEMU not found (Debian package qemu-system-x86)"
+
+	# The suite is checked here, by run.sh itself, before anything is
+	# fetched or booted; its planned time sets the default timeout.
+	local planned=0 line plan
+	plan=$(mktemp "${TMPDIR:-/tmp}/ptbench-plan.XXXXXX") || fatal "cannot create a temporary file"
+	if ! PTBENCH=$bin JQ=$JQ "$PT_TOP/runners/run.sh" --suite "$suite_file" \
+		${reps:+--reps "$reps"} ${rounds:+--rounds "$rounds"} --dry-run >"$plan" 2>&1; then
+		grep -v '^#\|^/' "$plan" | sed 's/^/vm.sh: /' >&2
+		rm -f "$plan"
+		die "the suite $suite_file is not usable (run.sh --dry-run refused it, above)"
+	fi
+	if grep -q "^$PT_TOP/workloads/kernbench " "$plan"; then
+		rm -f "$plan"
+		die "the suite $suite_file has kernbench entries: kernel compiles need a source tree and a disk, which the VM does not have (run them natively with runners/run.sh)"
+	fi
+	line=$(grep '^# planned time' "$plan" | tail -n 1) || line=''
+	rm -f "$plan"
+	if [[ $line =~ about\ ([0-9]+):([0-9]+):([0-9]+) ]]; then
+		planned=$((10#${BASH_REMATCH[1]} * 3600 + 10#${BASH_REMATCH[2]} * 60 + 10#${BASH_REMATCH[3]}))
+	elif [[ $line =~ about\ ([0-9]+):([0-9]+) ]]; then
+		planned=$((10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}))
+	fi
+	[ -n "$timeout" ] || timeout=$((600 + 4 * planned))
+
 	resolve_kernel "$kspec"
 	[ -n "$label" ] || label=$K_RELEASE${V_NAME:+-$V_NAME}
 	[[ $label =~ ^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,199}$ ]] ||
@@ -763,18 +787,6 @@ cmd_run() {
 	if [ -z "$cpu" ]; then
 		if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
 	fi
-
-	# The planned time of the suite, for the default timeout.
-	local planned=0 line
-	line=$(PTBENCH=$bin JQ=$JQ "$PT_TOP/runners/run.sh" --suite "$suite_file" \
-		${reps:+--reps "$reps"} ${rounds:+--rounds "$rounds"} --dry-run 2>/dev/null |
-		grep '^# planned time' | tail -n 1) || line=
-	if [[ $line =~ about\ ([0-9]+):([0-9]+):([0-9]+) ]]; then
-		planned=$((10#${BASH_REMATCH[1]} * 3600 + 10#${BASH_REMATCH[2]} * 60 + 10#${BASH_REMATCH[3]}))
-	elif [[ $line =~ about\ ([0-9]+):([0-9]+) ]]; then
-		planned=$((10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}))
-	fi
-	[ -n "$timeout" ] || timeout=$((600 + 4 * planned))
 
 	note "building the initramfs"
 	build_initramfs "$w/initramfs.cpio.gz" "$suite_file" "$K_CONFIG" "$label" "$reps" "$rounds"
