@@ -294,8 +294,10 @@ add_program() {
 build_initramfs() {
 	local out=$1 suite_file=$2 kconfig=$3 label=$4 reps=$5 rounds=$6
 	local root f suite_rel
-	root=$(mktemp -d "${TMPDIR:-/tmp}/ptbench-initramfs.XXXXXX") ||
-		fatal "cannot create a temporary directory"
+	# Staged beside the output: a failure leaves it with the run's other
+	# files (OUT/.LABEL.vm/), not in /tmp.
+	root=$(mktemp -d "$(dirname -- "$out")/.initramfs-root.XXXXXX") ||
+		fatal "cannot create a temporary directory beside $out"
 	mkdir -p "$root/bin" "$root/ptbench/bin" "$root/ptbench/runners" \
 		"$root/ptbench/workloads" "$root/root"
 	[ -x /bin/busybox ] || fatal "/bin/busybox not found (Debian package busybox-static)"
