@@ -6,6 +6,12 @@
  * Every counter keeps one sample per recorded repetition.  A counter that
  * cannot be measured is marked unsupported with a reason and keeps no
  * samples: it is never reported as zero.
+ *
+ * Perf events (libpfm4 ones, kprobes and tracepoints) are opened once, when
+ * the counters are made, and stay open until they are freed: a repetition
+ * reads each total at its start and at its end.  Opening and closing them
+ * per repetition would flip the kernel's static keys (and, for kprobes,
+ * patch kernel text) between repetitions; once is enough.
  */
 #include "config.h"
 
@@ -18,12 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <linux/perf_event.h>
 #include <perfmon/pfmlib_perf_event.h>
 
 #include "counters.h"
+#include "kcount.h"
 
 #define PT_CTR_NAME_MAX		127
 #define PT_CTR_REASON_MAX	192
@@ -35,9 +43,26 @@
 	"cycles,instructions,dTLB-load-misses"
 
 enum pt_ctr_kind {
-	PT_CTR_PERF,
+	PT_CTR_PERF,		/* libpfm4 name */
+	PT_CTR_KC,		/* kprobe or tracepoint (kcount.c) */
 	PT_CTR_IRQ,
 	PT_CTR_RUSAGE,
+	PT_CTR_PROC,		/* /proc/vmstat, /proc/softirqs */
+	PT_CTR_MEMPEAK,		/* /proc/meminfo, sampled during the repetition */
+};
+
+/* Rows of /proc/vmstat and /proc/softirqs, always recorded (deltas). */
+enum { PT_PROC_PT_PAGES, PT_PROC_PGALLOC, PT_PROC_PGFREE, PT_PROC_RCU, PT_PROC_N };
+
+static const char *const pt_proc_names[PT_PROC_N] = {
+	"vmstat:nr_page_table_pages", "vmstat:pgalloc", "vmstat:pgfree", "softirqs:RCU",
+};
+
+/* Peaks over a repetition of what /proc/meminfo says, against its start. */
+enum { PT_MEM_HELD, PT_MEM_PT, PT_MEM_N };
+
+static const char *const pt_mem_names[PT_MEM_N] = {
+	"meminfo:held_kib_peak", "meminfo:pagetables_kib_peak",
 };
 
 /* The rows of /proc/interrupts we follow, in output order. */
@@ -60,13 +85,18 @@ struct pt_counter {
 	enum pt_ctr_kind kind;
 	unsigned index;			/* IRQ row or rusage field */
 	bool supported;
+	bool absent;			/* kprobe: no such function in this kernel */
 	bool integer;			/* samples are counts */
 	const char *unit;
 	char reason[PT_CTR_REASON_MAX];
-	struct perf_event_attr attr;	/* PT_CTR_PERF */
+	struct perf_event_attr attr;	/* PT_CTR_PERF, PT_CTR_KC */
 	unsigned long open_flags;
-	int fd;
-	double base;			/* value at start (IRQ, rusage) */
+	struct pt_kc_spec kc;		/* PT_CTR_KC */
+	int fd;				/* task scope */
+	int *fds;			/* system scope: one per CPU */
+	unsigned nfds;
+	uint64_t pbase[3];		/* perf: value, enabled, running at start */
+	double base;			/* value at start (IRQ, rusage, proc) */
 	double div;			/* sample = (end - base) / div */
 	double *samples;
 	size_t nsamples, cap;
@@ -78,6 +108,9 @@ struct pt_counters {
 	bool running;
 	char *irqbuf;			/* reused for every read */
 	size_t irqcap;
+	double mem_base[PT_MEM_N];	/* MemFree, PageTables at start (KiB) */
+	double mem_peak[PT_MEM_N];	/* lowest MemFree, highest PageTables */
+	bool mem_ok;
 };
 
 /* ---- counter list ----------------------------------------------------- */
@@ -237,69 +270,161 @@ static void pt_perf_encode(struct pt_counter *k)
 		k->unit = "ns";
 }
 
-/* Encode the event and check once that the kernel accepts it. */
+/* Encode the event and open it for the whole run. */
 static void pt_perf_probe(struct pt_counter *k, int pfm_ret)
 {
-	int fd;
-
 	if (pfm_ret != PFM_SUCCESS) {
 		pt_ctr_unsupported(k, "libpfm4: initialization failed: %s",
 				   pfm_strerror(pfm_ret));
 		return;
 	}
 	pt_perf_encode(k);
-	if (!k->supported)
+	if (k->supported)
+		k->fd = pt_perf_open(k, "");
+}
+
+/* One descriptor per online CPU, for events counted system-wide. */
+static int pt_kc_open_system(struct pt_counter *k)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF), cpu, fd;
+	char reason[PT_CTR_REASON_MAX];
+
+	k->fds = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(int));
+	if (!k->fds) {
+		pt_ctr_unsupported(k, "out of memory");
+		return -1;
+	}
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		fd = syscall(SYS_perf_event_open, &k->attr, -1, (int)cpu, -1,
+			     PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0 && errno == ENODEV)
+			continue;		/* offline CPU */
+		if (fd < 0) {
+			pt_kc_open_failed(&k->kc, errno, reason, sizeof(reason));
+			pt_ctr_unsupported(k, "%s", reason);
+			return -1;
+		}
+		k->fds[k->nfds++] = (int)fd;
+	}
+	return 0;
+}
+
+/* Count only the tracepoint hits the filter passes ("reason == 4"). */
+static int pt_kc_set_filter(struct pt_counter *k)
+{
+	unsigned i, n = k->fds ? k->nfds : 1;
+
+	for (i = 0; i < n; i++) {
+		if (!ioctl(k->fds ? k->fds[i] : k->fd, PERF_EVENT_IOC_SET_FILTER, k->kc.filter))
+			continue;
+		pt_ctr_unsupported(k, "the kernel refused the filter \"%s\": %s",
+				   k->kc.filter, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A kprobe or tracepoint: attributes from kcount.c, opened for the whole run. */
+static void pt_kc_probe(struct pt_counter *k)
+{
+	char reason[PT_CTR_REASON_MAX];
+	long fd;
+	int r = pt_kc_attr(&k->kc, &k->attr, reason, sizeof(reason));
+
+	if (r) {
+		pt_ctr_unsupported(k, "%s", reason);
+		k->absent = r == -2;
 		return;
-	fd = pt_perf_open(k, "");
-	if (fd >= 0)
-		close(fd);
+	}
+	if (k->kc.system) {
+		pt_kc_open_system(k);
+	} else {
+		fd = syscall(SYS_perf_event_open, &k->attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			pt_kc_open_failed(&k->kc, errno, reason, sizeof(reason));
+			pt_ctr_unsupported(k, "%s", reason);
+			return;
+		}
+		k->fd = (int)fd;
+	}
+	if (k->supported && k->kc.filter[0] && pt_kc_set_filter(k))
+		return;
+}
+
+/* value, time enabled, time running; summed over a system event's CPUs. */
+static int pt_perf_read(const struct pt_counter *k, uint64_t v[3])
+{
+	unsigned i, n = k->fds ? k->nfds : 1;
+	uint64_t one[3];
+	ssize_t r;
+
+	v[0] = v[1] = v[2] = 0;
+	for (i = 0; i < n; i++) {
+		do
+			r = read(k->fds ? k->fds[i] : k->fd, one, sizeof(one));
+		while (r < 0 && errno == EINTR);
+		if (r != (ssize_t)sizeof(one))
+			return r < 0 ? -errno : -EIO;
+		v[0] += one[0];
+		v[1] += one[1];
+		v[2] += one[2];
+	}
+	return 0;
+}
+
+static bool pt_perf_open_p(const struct pt_counter *k)
+{
+	return k->fd >= 0 || k->nfds;
 }
 
 static void pt_perf_start(struct pt_counter *k)
 {
-	if (k->supported)
-		k->fd = pt_perf_open(k, " at repetition start");
+	int err;
+
+	if (!k->supported || !pt_perf_open_p(k))
+		return;
+	err = pt_perf_read(k, k->pbase);
+	if (err)
+		pt_ctr_unsupported(k, "reading the perf event failed: %s", strerror(-err));
 }
 
 static void pt_perf_stop(struct pt_counter *k)
 {
-	uint64_t v[3];	/* value, time enabled, time running */
-	ssize_t r;
+	uint64_t v[3], d[3];	/* value, time enabled, time running */
 	double val;
+	int err;
 
-	if (k->fd < 0)
+	if (!k->supported || !pt_perf_open_p(k))
 		return;
-	do
-		r = read(k->fd, v, sizeof(v));
-	while (r < 0 && errno == EINTR);
-	close(k->fd);
-	k->fd = -1;
-	if (r != (ssize_t)sizeof(v)) {
-		pt_ctr_unsupported(k, "reading the perf event failed: %s",
-				   r < 0 ? strerror(errno) : "short read");
+	err = pt_perf_read(k, v);
+	if (err) {
+		pt_ctr_unsupported(k, "reading the perf event failed: %s", strerror(-err));
 		return;
 	}
-	if (v[2] == 0 && v[1] != 0) {
+	d[0] = v[0] - k->pbase[0];
+	d[1] = v[1] - k->pbase[1];
+	d[2] = v[2] - k->pbase[2];
+	if (d[2] == 0 && d[1] != 0) {
 		pt_ctr_unsupported(k, "the event was never scheduled on the PMU (too many events?)");
 		return;
 	}
-	val = (double)v[0];
-	if (v[2] && v[2] < v[1])	/* multiplexed: scale */
-		val = round(val * ((double)v[1] / (double)v[2]));
+	val = (double)d[0];
+	if (d[2] && d[2] < d[1])	/* multiplexed: scale */
+		val = round(val * ((double)d[1] / (double)d[2]));
 	pt_ctr_record(k, val);
 }
 
 /* ---- /proc/interrupts ------------------------------------------------- */
 
 /* Read the whole file into c->irqbuf (NUL-terminated); 0 or -errno. */
-static int pt_irq_slurp(struct pt_counters *c)
+static int pt_irq_slurp_path(struct pt_counters *c, const char *path)
 {
 	size_t len = 0;
 	ssize_t r;
 	char *n;
 	int fd, err = 0;
 
-	fd = open(PT_IRQ_PATH, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	for (;;) {
@@ -325,6 +450,11 @@ static int pt_irq_slurp(struct pt_counters *c)
 	if (c->irqbuf)
 		c->irqbuf[len] = '\0';
 	return err;
+}
+
+static int pt_irq_slurp(struct pt_counters *c)
+{
+	return pt_irq_slurp_path(c, PT_IRQ_PATH);
 }
 
 /* Number of CPU columns: the "CPUn" words of the header line. */
@@ -458,6 +588,131 @@ static int pt_ru_add(struct pt_counters *c)
 	return 0;
 }
 
+/* ---- /proc/vmstat, /proc/softirqs, /proc/meminfo ----------------------- */
+
+/* Read a small /proc file into buf (NUL-terminated); 0 or -errno. */
+static int pt_proc_slurp(const char *path, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (got < len - 1) {
+		r = read(fd, buf + got, len - 1 - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return 0;
+}
+
+/* Sum of the values of the lines of a "key value" file starting with key. */
+static bool pt_kv_sum(const char *buf, const char *key, bool prefix, double *sum)
+{
+	size_t len = strlen(key);
+	const char *p = buf;
+	bool found = false;
+
+	*sum = 0;
+	for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, key, len) || (!prefix && p[len] != ' '))
+			continue;
+		*sum += strtod(p + strcspn(p, " "), NULL);
+		found = true;
+	}
+	return found;
+}
+
+/* This moment's value of each PT_PROC_* row; NAN where it cannot be read. */
+static void pt_proc_read(struct pt_counters *c, double v[PT_PROC_N])
+{
+	unsigned i, ncpu;
+
+	for (i = 0; i < PT_PROC_N; i++)
+		v[i] = NAN;
+	if (!pt_irq_slurp_path(c, "/proc/vmstat")) {
+		if (!pt_kv_sum(c->irqbuf, "nr_page_table_pages", false, &v[PT_PROC_PT_PAGES]))
+			v[PT_PROC_PT_PAGES] = NAN;
+		if (!pt_kv_sum(c->irqbuf, "pgalloc_", true, &v[PT_PROC_PGALLOC]))
+			v[PT_PROC_PGALLOC] = NAN;
+		if (!pt_kv_sum(c->irqbuf, "pgfree", false, &v[PT_PROC_PGFREE]))
+			v[PT_PROC_PGFREE] = NAN;
+	}
+	if (!pt_irq_slurp_path(c, "/proc/softirqs")) {
+		ncpu = pt_irq_ncpu(c->irqbuf);
+		if (!pt_irq_row(c->irqbuf, "RCU", ncpu, &v[PT_PROC_RCU]))
+			v[PT_PROC_RCU] = NAN;
+	}
+}
+
+static int pt_proc_add(struct pt_counters *c)
+{
+	double v[PT_PROC_N];
+	struct pt_counter *k;
+	unsigned i;
+
+	pt_proc_read(c, v);
+	for (i = 0; i < PT_PROC_N; i++) {
+		k = pt_ctr_add(c, pt_proc_names[i], PT_CTR_PROC);
+		if (!k)
+			return -1;
+		k->index = i;
+		if (isnan(v[i]))
+			pt_ctr_unsupported(k, "cannot read %s from %s", pt_proc_names[i] +
+					   strcspn(pt_proc_names[i], ":") + 1,
+					   i == PT_PROC_RCU ? "/proc/softirqs" : "/proc/vmstat");
+	}
+	return 0;
+}
+
+/* MemFree and PageTables now, in KiB; false if /proc/meminfo says neither. */
+static bool pt_mem_read(double v[PT_MEM_N])
+{
+	char buf[8192];
+
+	if (pt_proc_slurp("/proc/meminfo", buf, sizeof(buf)))
+		return false;
+	return pt_kv_sum(buf, "MemFree:", false, &v[PT_MEM_HELD]) &&
+	       pt_kv_sum(buf, "PageTables:", false, &v[PT_MEM_PT]);
+}
+
+static int pt_mem_add(struct pt_counters *c)
+{
+	double v[PT_MEM_N];
+	struct pt_counter *k;
+	bool ok = pt_mem_read(v);
+	unsigned i;
+
+	for (i = 0; i < PT_MEM_N; i++) {
+		k = pt_ctr_add(c, pt_mem_names[i], PT_CTR_MEMPEAK);
+		if (!k)
+			return -1;
+		k->index = i;
+		k->unit = "KiB";
+		if (!ok)
+			pt_ctr_unsupported(k, "/proc/meminfo has no MemFree or PageTables line");
+	}
+	return 0;
+}
+
+void pt_counters_sample(struct pt_counters *c)
+{
+	double v[PT_MEM_N];
+
+	if (!c->running || !c->mem_ok || !pt_mem_read(v))
+		return;
+	if (v[PT_MEM_HELD] < c->mem_peak[PT_MEM_HELD])
+		c->mem_peak[PT_MEM_HELD] = v[PT_MEM_HELD];
+	if (v[PT_MEM_PT] > c->mem_peak[PT_MEM_PT])
+		c->mem_peak[PT_MEM_PT] = v[PT_MEM_PT];
+}
+
 /* ---- parsing the spec ------------------------------------------------- */
 
 /* Is this the name of an interrupt or rusage counter? */
@@ -473,7 +728,30 @@ static bool pt_builtin_name(const char *name)
 	for (i = 0; i < PT_RU_N; i++)
 		if (!strcmp(name, pt_ru_names[i]))
 			return true;
+	for (i = 0; i < PT_PROC_N; i++)
+		if (!strcmp(name, pt_proc_names[i]))
+			return true;
+	for (i = 0; i < PT_MEM_N; i++)
+		if (!strcmp(name, pt_mem_names[i]))
+			return true;
 	return false;
+}
+
+static int pt_event_add_one(struct pt_counters *c, const char *name,
+			    char *err, size_t errlen);
+
+/* "path": the kprobes and tracepoints that say which path ran. */
+static int pt_event_add_path(struct pt_counters *c, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; pt_path_events[i]; i++) {
+		if (pt_ctr_find(c, pt_path_events[i]))
+			continue;
+		if (pt_event_add_one(c, pt_path_events[i], err, errlen))
+			return -1;
+	}
+	return 0;
 }
 
 /* Add one perf event named by [s, s + len); -1 with err set on bad input. */
@@ -481,7 +759,6 @@ static int pt_event_add(struct pt_counters *c, const char *s, size_t len,
 			unsigned pos, char *err, size_t errlen)
 {
 	char name[PT_CTR_NAME_MAX + 1];
-	struct pt_counter *k;
 
 	while (len && (*s == ' ' || *s == '\t')) {
 		s++;
@@ -500,6 +777,18 @@ static int pt_event_add(struct pt_counters *c, const char *s, size_t len,
 	}
 	memcpy(name, s, len);
 	name[len] = '\0';
+	if (!strcmp(name, "path"))
+		return pt_event_add_path(c, err, errlen);
+	return pt_event_add_one(c, name, err, errlen);
+}
+
+static int pt_event_add_one(struct pt_counters *c, const char *name,
+			    char *err, size_t errlen)
+{
+	struct pt_kc_spec spec;
+	struct pt_counter *k;
+	int kc;
+
 	if (pt_ctr_find(c, name)) {
 		snprintf(err, errlen, "event \"%s\" listed twice", name);
 		return -1;
@@ -508,11 +797,15 @@ static int pt_event_add(struct pt_counters *c, const char *s, size_t len,
 		snprintf(err, errlen, "\"%s\" is always recorded: it is not a perf event", name);
 		return -1;
 	}
-	k = pt_ctr_add(c, name, PT_CTR_PERF);
+	kc = pt_kc_parse(name, &spec, err, errlen);
+	if (kc < 0)
+		return -1;
+	k = pt_ctr_add(c, name, kc ? PT_CTR_PERF : PT_CTR_KC);
 	if (!k) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	k->kc = spec;
 	return 0;
 }
 
@@ -524,7 +817,7 @@ static int pt_events_parse(struct pt_counters *c, const char *spec,
 	size_t len;
 
 	if (!spec || !strcmp(spec, "default"))
-		p = PT_DEFAULT_EVENTS;
+		p = PT_DEFAULT_EVENTS ",path";
 	else if (!strcmp(spec, "none"))
 		return 0;
 	for (;; pos++) {
@@ -554,10 +847,17 @@ struct pt_counters *pt_counters_new(const char *spec, char *err, size_t errlen)
 	if (pt_events_parse(c, spec, err, errlen))
 		goto fail;
 	nperf = c->n;
-	pfm_ret = nperf ? pt_pfm_init() : PFM_SUCCESS;
+	pfm_ret = PFM_SUCCESS;
 	for (i = 0; i < nperf; i++)
-		pt_perf_probe(&c->ctr[i], pfm_ret);
-	if (pt_irq_add(c) || pt_ru_add(c)) {
+		if (c->ctr[i].kind == PT_CTR_PERF)
+			pfm_ret = pt_pfm_init();
+	for (i = 0; i < nperf; i++) {
+		if (c->ctr[i].kind == PT_CTR_PERF)
+			pt_perf_probe(&c->ctr[i], pfm_ret);
+		else
+			pt_kc_probe(&c->ctr[i]);
+	}
+	if (pt_irq_add(c) || pt_ru_add(c) || pt_proc_add(c) || pt_mem_add(c)) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -567,26 +867,38 @@ fail:
 	return NULL;
 }
 
-/* Close the events of a repetition that was started but never stopped. */
+/* Close every event: the kernel removes the kprobes with their last fd. */
 static void pt_perf_close_all(struct pt_counters *c)
 {
+	struct pt_counter *k;
 	size_t i;
 
 	for (i = 0; i < c->n; i++) {
-		if (c->ctr[i].fd >= 0)
-			close(c->ctr[i].fd);
-		c->ctr[i].fd = -1;
+		k = &c->ctr[i];
+		if (k->fd >= 0)
+			close(k->fd);
+		k->fd = -1;
+		while (k->nfds)
+			close(k->fds[--k->nfds]);
+		free(k->fds);
+		k->fds = NULL;
 	}
+}
+
+static bool pt_perf_kind(const struct pt_counter *k)
+{
+	return k->kind == PT_CTR_PERF || k->kind == PT_CTR_KC;
 }
 
 void pt_counters_start(struct pt_counters *c)
 {
-	double irq[PT_IRQ_N], ru[PT_RU_N];
+	double irq[PT_IRQ_N], ru[PT_RU_N], proc[PT_PROC_N];
 	int irq_err, ru_err;
 	size_t i;
 
-	if (c->running)
-		pt_perf_close_all(c);
+	pt_proc_read(c, proc);
+	c->mem_ok = pt_mem_read(c->mem_base);
+	memcpy(c->mem_peak, c->mem_base, sizeof(c->mem_peak));
 	irq_err = pt_irq_read(c, irq);
 	ru_err = pt_ru_values(ru);
 	for (i = 0; i < c->n; i++) {
@@ -603,10 +915,14 @@ void pt_counters_start(struct pt_counters *c)
 			pt_ctr_unsupported(k, "getrusage: %s", strerror(-ru_err));
 		else if (k->kind == PT_CTR_RUSAGE)
 			k->base = ru[k->index];
+		else if (k->kind == PT_CTR_PROC && isnan(proc[k->index]))
+			pt_ctr_unsupported(k, "%s could not be read at repetition start", k->name);
+		else if (k->kind == PT_CTR_PROC)
+			k->base = proc[k->index];
 	}
-	/* Open the events last so they count as little of our work as possible. */
+	/* Read the events last so they count as little of our work as possible. */
 	for (i = 0; i < c->n; i++)
-		if (c->ctr[i].kind == PT_CTR_PERF)
+		if (pt_perf_kind(&c->ctr[i]))
 			pt_perf_start(&c->ctr[i]);
 	c->running = true;
 }
@@ -625,16 +941,18 @@ static void pt_delta_record(struct pt_counter *k, int err, double now)
 
 void pt_counters_stop(struct pt_counters *c)
 {
-	double irq[PT_IRQ_N], ru[PT_RU_N];
+	double irq[PT_IRQ_N], ru[PT_RU_N], proc[PT_PROC_N];
 	int irq_err, ru_err;
 	size_t i;
 
 	if (!c->running)
 		return;
-	c->running = false;
 	for (i = 0; i < c->n; i++)
-		if (c->ctr[i].kind == PT_CTR_PERF)
+		if (pt_perf_kind(&c->ctr[i]))
 			pt_perf_stop(&c->ctr[i]);
+	pt_counters_sample(c);
+	c->running = false;
+	pt_proc_read(c, proc);
 	irq_err = pt_irq_read(c, irq);
 	ru_err = pt_ru_values(ru);
 	for (i = 0; i < c->n; i++) {
@@ -646,6 +964,16 @@ void pt_counters_stop(struct pt_counters *c)
 			pt_delta_record(k, irq_err, irq[k->index]);
 		else if (k->kind == PT_CTR_RUSAGE)
 			pt_delta_record(k, ru_err, ru[k->index]);
+		else if (k->kind == PT_CTR_PROC && isnan(proc[k->index]))
+			pt_ctr_unsupported(k, "%s could not be read at repetition end", k->name);
+		else if (k->kind == PT_CTR_PROC)
+			pt_ctr_record(k, proc[k->index] - k->base);
+		else if (k->kind == PT_CTR_MEMPEAK && !c->mem_ok)
+			pt_ctr_unsupported(k, "/proc/meminfo could not be read at repetition start");
+		else if (k->kind == PT_CTR_MEMPEAK)
+			pt_ctr_record(k, k->index == PT_MEM_HELD ?
+				      c->mem_base[PT_MEM_HELD] - c->mem_peak[PT_MEM_HELD] :
+				      c->mem_peak[PT_MEM_PT] - c->mem_base[PT_MEM_PT]);
 	}
 }
 
@@ -669,6 +997,22 @@ bool pt_counters_last(const struct pt_counters *c, const char *name,
 	return true;
 }
 
+bool pt_counters_absent(const struct pt_counters *c, const char *name)
+{
+	const struct pt_counter *k = pt_ctr_find(c, name);
+
+	return k && k->absent;
+}
+
+const char *pt_counters_reason(const struct pt_counters *c, const char *name)
+{
+	const struct pt_counter *k = pt_ctr_find(c, name);
+
+	if (!k)
+		return "not asked for (see --events)";
+	return k->supported ? NULL : k->reason;
+}
+
 static json_t *pt_ctr_json(const struct pt_counter *k)
 {
 	json_t *samples;
@@ -682,6 +1026,18 @@ static json_t *pt_ctr_json(const struct pt_counter *k)
 		json_array_append_new(samples, k->integer ?
 				      json_integer((json_int_t)llround(k->samples[i])) :
 				      json_real(k->samples[i]));
+	if (k->kind == PT_CTR_KC) {
+		char probe[256];
+
+		if (k->kc.kind == PT_KC_KPROBE)
+			snprintf(probe, sizeof(probe), "kprobe %s", k->kc.symbol);
+		else
+			snprintf(probe, sizeof(probe), "tracepoint %s%s%s", k->kc.tp,
+				 k->kc.filter[0] ? " if " : "", k->kc.filter);
+		return json_pack("{s:b, s:s, s:s, s:s, s:o}", "supported", 1, "unit", k->unit,
+				 "scope", k->kc.system ? "system" : "task",
+				 "probe", probe, "samples", samples);
+	}
 	return json_pack("{s:b, s:s, s:o}", "supported", 1, "unit", k->unit,
 			 "samples", samples);
 }

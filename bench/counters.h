@@ -13,7 +13,9 @@
 struct pt_counters;
 
 /*
- * spec: "default", "none", or a comma-separated list of libpfm4 event names.
+ * spec: "default", "none", or a comma-separated list of libpfm4 event names,
+ * kprobe:FUNCTION[@system], tp:SUBSYSTEM:EVENT[:REASON] and "path" (the
+ * path counters, kcount.c); "default" is a portable set plus "path".
  * Returns NULL with a message in err on bad input (empty name, bad list).
  * An event libpfm4 does not know, or perf_event_open refuses, is not an
  * error: it is reported {"supported": false, "reason": ...}.
@@ -21,19 +23,31 @@ struct pt_counters;
 struct pt_counters *pt_counters_new(const char *spec, char *err, size_t errlen);
 
 /*
- * Start a repetition: open the perf events for the calling thread with
- * inherit set (so tasks created afterwards are counted), snapshot the
- * interrupt rows and getrusage (self and children).
+ * Start a repetition: read the totals of the perf events (opened by
+ * pt_counters_new() for the calling thread with inherit set, so tasks
+ * created afterwards are counted), snapshot the interrupt rows, getrusage
+ * (self and children), /proc/vmstat, /proc/softirqs and /proc/meminfo.
  */
 void pt_counters_start(struct pt_counters *c);
-/* End a repetition (after every task has been joined or reaped): read,
- * close and record one sample per counter. */
+/* End a repetition (after every task has been joined or reaped): read
+ * and record one sample per counter. */
 void pt_counters_stop(struct pt_counters *c);
+/*
+ * During a repetition, from the controller (never from a timed task): note
+ * /proc/meminfo's MemFree and PageTables, whose peaks against the start
+ * become meminfo:held_kib_peak and meminfo:pagetables_kib_peak.
+ */
+void pt_counters_sample(struct pt_counters *c);
 /* Forget the last repetition (the warm-up). */
 void pt_counters_discard(struct pt_counters *c);
 
 /* Delta of the last recorded repetition; false if unsupported. */
 bool pt_counters_last(const struct pt_counters *c, const char *name, double *value);
+
+/* A kprobe counter whose function this kernel does not have at all. */
+bool pt_counters_absent(const struct pt_counters *c, const char *name);
+/* Why a counter is unsupported (or not asked for); NULL if supported. */
+const char *pt_counters_reason(const struct pt_counters *c, const char *name);
 
 /* name -> {"supported": true, "unit": ..., "samples": [...]} or
  *         {"supported": false, "reason": "..."} */

@@ -25,6 +25,7 @@
 
 #include "counters.h"
 #include "internal.h"
+#include "paths.h"
 #include "place.h"
 
 /* Start barrier, in shared memory so forked tasks see it. */
@@ -58,6 +59,22 @@ void pt_metric(struct pt_run *run, const char *name, const char *unit,
 		return;
 	}
 	json_array_append_new(json_object_get(m, "samples"), json_real(value));
+}
+
+void pt_metric_unsupported(struct pt_run *run, const char *name, const char *unit,
+			   enum pt_better better, const char *fmt, ...)
+{
+	char reason[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	json_object_del(run->h->metrics, name);
+	json_object_set_new(run->h->unsupported, name,
+			    json_pack("{s:s, s:s, s:b, s:s}", "unit", unit,
+				      "better", better_name[better],
+				      "supported", 0, "reason", reason));
 }
 
 bool pt_counter(struct pt_run *run, const char *name, double *value)
@@ -206,9 +223,11 @@ static void wait_ready(struct pt_run *run)
 			return;
 }
 
+#define PT_SAMPLE_NS	10000000ull
+
 static void wait_end(struct pt_run *run)
 {
-	uint64_t end = run->start_ns + run->duration_ns;
+	uint64_t end = run->start_ns + run->duration_ns, next_sample = 0;
 
 	while (!atomic_load(&run->stop)) {
 		uint64_t now = pt_now_ns(), step = 1000000;
@@ -217,12 +236,21 @@ static void wait_end(struct pt_run *run)
 			if (now >= end)
 				break;
 			step = end - now;
-			if (step > 50000000)
-				step = 50000000;	/* look at task failures too */
+			/*
+			 * Wake every 10 ms: to see task failures, and to sample
+			 * the memory held until RCU grace periods end (a grace
+			 * period lasts a few ms to tens of ms).
+			 */
+			if (step > PT_SAMPLE_NS)
+				step = PT_SAMPLE_NS;
 		} else if (!atomic_load(&run->timed_left)) {
 			break;
 		}
 		wait_signal(run, step);
+		if (now >= next_sample) {
+			pt_counters_sample(run->h->ctr);
+			next_sample = now + PT_SAMPLE_NS;
+		}
 	}
 	atomic_store(&run->stop, 1);
 }
@@ -408,9 +436,11 @@ int pt_harness_run(struct pt_run *run)
 		if (h->signo)
 			goto stopped;
 		run->bench->report(run);
+		pt_paths_report(run);
 	}
 	if (run->bench->finish)
 		run->bench->finish(run);
+	h->paths_json = pt_paths_finish(run);
 	status = 0;
 	goto out;
 stopped:
@@ -419,6 +449,7 @@ stopped:
 out:
 	if (!h->o.quiet && isatty(STDERR_FILENO))
 		fprintf(stderr, "\r\033[K");
+	pt_paths_free(run);
 	pt_shared_free(gate, sizeof(*gate));
 	gate = NULL;
 	free(th);

@@ -15,6 +15,7 @@
 #define PT_EXIT_USAGE	2	/* bad input: nothing was run, nothing written */
 
 struct pt_counters;
+struct pt_paths;
 
 /* The options every benchmark takes. */
 struct pt_common {
@@ -46,6 +47,9 @@ struct pt_harness {
 	json_t *checks;
 	json_t *warnings;
 	json_t *findings;
+	json_t *unsupported;		/* metrics this run cannot give */
+	struct pt_paths *paths;		/* paths.c: totals of the path counts */
+	json_t *paths_json;		/* the decision, after the last repetition */
 	char error[512];		/* pt_error() */
 	int signo;			/* the signal that ended the run, 0 if none */
 	sigset_t sigs;			/* the signals the controller waits for */

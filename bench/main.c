@@ -646,6 +646,7 @@ static int cmd_run(int argc, char **argv, const sigset_t *sigs)
 	h.checks = json_array();
 	h.warnings = json_array();
 	h.findings = json_object();
+	h.unsupported = json_object();
 	if (!run->params || set_defaults(b, run->params)) {
 		status = PT_EXIT_FAIL;
 		goto out;
@@ -680,6 +681,8 @@ out:
 	json_decref(h.checks);
 	json_decref(h.warnings);
 	json_decref(h.findings);
+	json_decref(h.unsupported);
+	json_decref(h.paths_json);
 	if (h.ctr)
 		pt_counters_free(h.ctr);
 	return status;

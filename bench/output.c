@@ -144,7 +144,7 @@ json_t *pt_result_doc(struct pt_run *run)
 
 	for (int i = 0; i < h->argc; i++)
 		json_array_append_new(cmd, json_string(h->argv[i]));
-	return json_pack("{s:s, s:s, s:s, s:o, s:O, s:o, s:s, s:s, s:o, s:O, s:o, s:O, s:O, s:O}",
+	return json_pack("{s:s, s:s, s:s, s:o, s:O, s:o, s:s, s:s, s:o, s:O, s:O, s:o, s:o, s:O, s:O, s:O}",
 			 "schema", PT_SCHEMA,
 			 "bench", run->bench->name,
 			 "label", h->o.label ? h->o.label : run->bench->name,
@@ -155,7 +155,9 @@ json_t *pt_result_doc(struct pt_run *run)
 			 "ptbench_version", PACKAGE_VERSION,
 			 "kernel", pt_sysinfo_kernel(),
 			 "metrics", h->metrics,
+			 "unsupported_metrics", h->unsupported,
 			 "counters", pt_counters_json(h->ctr),
+			 "paths", h->paths_json ? json_incref(h->paths_json) : json_null(),
 			 "checks", h->checks,
 			 "warnings", h->warnings,
 			 "findings", h->findings);
@@ -196,7 +198,7 @@ void pt_print_summary(struct pt_run *run, FILE *f)
 		size_t n;
 
 		mean_sd(json_object_get(m, "samples"), &mean, &sd, &n);
-		fprintf(f, "  %-26s %14.6g (%.6g) %s\n", name, mean, sd,
+		fprintf(f, "  %-36s %14.6g (%.6g) %s\n", name, mean, sd,
 			json_string_value(json_object_get(m, "unit")));
 	}
 	json_array_foreach(run->h->checks, i, c) {

@@ -182,6 +182,14 @@ enum pt_better { PT_HIGHER, PT_LOWER, PT_INFO };
 /* Append this repetition's sample of a metric (call from report()). */
 void pt_metric(struct pt_run *run, const char *name, const char *unit,
 	       enum pt_better better, double value);
+/*
+ * A metric this run cannot give, with the reason (a division by a count
+ * that is zero on this kernel, say).  Drops any samples the metric had and
+ * lists it under "unsupported_metrics": never reported as 0.
+ */
+void pt_metric_unsupported(struct pt_run *run, const char *name, const char *unit,
+			   enum pt_better better, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 /* This repetition's delta of a counter ("page-faults", "interrupts:TLB",
  * "rusage:minflt", ...); false if the counter is not supported here. */
 bool pt_counter(struct pt_run *run, const char *name, double *value);
