@@ -14,7 +14,7 @@ struct pt_counters;
 
 /*
  * spec: "default", "none", or a comma-separated list of libpfm4 event names,
- * kprobe:FUNCTION[@system], tp:SUBSYSTEM:EVENT[:REASON] and "path" (the
+ * kprobe:FUNCTION[@task], tp:SUBSYSTEM:EVENT[:REASON][@task] and "path" (the
  * path counters, kcount.c); "default" is a portable set plus "path".
  * Returns NULL with a message in err on bad input (empty name, bad list).
  * An event libpfm4 does not know, or perf_event_open refuses, is not an

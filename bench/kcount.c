@@ -3,6 +3,15 @@
  * In-kernel counts of functions (kprobes) and tracepoints, for the path
  * counters: which function freed the page tables, which flushed the TLB.
  *
+ * Scope: by default an event counts on every CPU, for every task (one
+ * descriptor per CPU), like the rows of /proc/interrupts: a table freed in
+ * an RCU callback, or a flush IPI handled on another CPU, is not counted
+ * in any task of ours.  The other reason is cost: an event that tasks
+ * inherit is copied at every fork, and for a kprobe the copy registers a
+ * new probe (kernel text patching, a grace period): seen here, fork-exit
+ * under QEMU TCG went from 10 ms to 260 ms a fork.  "@task" asks for the
+ * inherited per-task count anyway.
+ *
  * Why the perf "kprobe" PMU and not tracefs kprobe_events: a kprobe made by
  * perf_event_open() belongs to its file descriptor.  The kernel removes it
  * when the last descriptor closes, which happens on exit, on any signal
@@ -33,7 +42,7 @@
 
 const char *const pt_path_events[] = {
 	"kprobe:tlb_remove_table",
-	"kprobe:tlb_remove_table_rcu@system",
+	"kprobe:tlb_remove_table_rcu",
 	"kprobe:tlb_remove_table_sync_one",
 	"kprobe:native_tlb_remove_table",
 	"kprobe:___pte_free_tlb",
@@ -89,51 +98,43 @@ static bool pt_kc_ident(const char *s, size_t len)
 	return true;
 }
 
+/* "@task" after a name: count only in this process's tasks (see kcount.h). */
+static size_t pt_kc_scope(const char *s, struct pt_kc_spec *spec)
+{
+	const char *at = strrchr(s, '@');
+
+	spec->system = !(at && !strcmp(at, "@task"));
+	return at && !spec->system ? (size_t)(at - s) : strlen(s);
+}
+
 static int pt_kc_parse_kprobe(const char *s, struct pt_kc_spec *spec,
 			      char *err, size_t errlen)
 {
-	const char *at = strchr(s, '@');
-	size_t len = at ? (size_t)(at - s) : strlen(s);
+	size_t len = pt_kc_scope(s, spec);
 
-	if (at && strcmp(at, "@system")) {
-		snprintf(err, errlen, "kprobe event \"kprobe:%s\": the only scope suffix is @system", s);
-		return -1;
-	}
 	if (!pt_kc_ident(s, len) || len >= sizeof(spec->symbol)) {
-		snprintf(err, errlen, "kprobe event \"kprobe:%s\": not a kernel function name", s);
+		snprintf(err, errlen, "kprobe event \"kprobe:%s\": not a kernel function name "
+			 "(kprobe:FUNCTION or kprobe:FUNCTION@task)", s);
 		return -1;
 	}
 	spec->kind = PT_KC_KPROBE;
-	spec->system = at != NULL;
 	memcpy(spec->symbol, s, len);
 	spec->symbol[len] = '\0';
 	return 0;
 }
 
-static int pt_kc_parse_tp(const char *s, struct pt_kc_spec *spec,
-			  char *err, size_t errlen)
+/* The reason of tp:tlb:tlb_flush:REASON, kept in filter until pt_kc_attr(). */
+static int pt_kc_parse_reason(const char *s, const char *reason, struct pt_kc_spec *spec,
+			      char *err, size_t errlen)
 {
-	const char *c1 = strchr(s, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	size_t lsub = c1 ? (size_t)(c1 - s) : 0;
-	size_t lev = c1 ? (c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1)) : 0;
 	size_t i;
 
-	if (!c1 || !pt_kc_ident(s, lsub) || !pt_kc_ident(c1 + 1, lev) ||
-	    lsub + lev + 2 > sizeof(spec->tp)) {
-		snprintf(err, errlen, "tracepoint event \"tp:%s\": want tp:SUBSYSTEM:EVENT", s);
-		return -1;
-	}
-	spec->kind = PT_KC_TRACEPOINT;
-	spec->system = false;
-	snprintf(spec->tp, sizeof(spec->tp), "%.*s/%.*s", (int)lsub, s, (int)lev, c1 + 1);
-	if (!c2)
-		return 0;
 	if (strcmp(spec->tp, "tlb/tlb_flush")) {
 		snprintf(err, errlen, "tracepoint event \"tp:%s\": only tp:tlb:tlb_flush takes a reason", s);
 		return -1;
 	}
 	for (i = 0; i < PT_NREASONS; i++)
-		if (!strcmp(c2 + 1, pt_tlb_reasons[i].name))
+		if (!strcmp(reason, pt_tlb_reasons[i].name))
 			break;
 	if (i == PT_NREASONS) {
 		snprintf(err, errlen, "tracepoint event \"tp:%s\": unknown tlb_flush reason (task_switch, "
@@ -141,9 +142,30 @@ static int pt_kc_parse_tp(const char *s, struct pt_kc_spec *spec,
 			 "remote_wrong_cpu)", s);
 		return -1;
 	}
-	/* The number is looked up in this kernel's format by pt_kc_attr(). */
 	snprintf(spec->filter, sizeof(spec->filter), "%s", pt_tlb_reasons[i].name);
 	return 0;
+}
+
+static int pt_kc_parse_tp(const char *name, struct pt_kc_spec *spec,
+			  char *err, size_t errlen)
+{
+	size_t lsub, lev;
+	const char *c1, *c2;
+	char s[160];
+
+	snprintf(s, sizeof(s), "%.*s", (int)pt_kc_scope(name, spec), name);
+	c1 = strchr(s, ':');
+	c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	lsub = c1 ? (size_t)(c1 - s) : 0;
+	lev = c1 ? (c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1)) : 0;
+	if (!c1 || !pt_kc_ident(s, lsub) || !pt_kc_ident(c1 + 1, lev) ||
+	    lsub + lev + 2 > sizeof(spec->tp)) {
+		snprintf(err, errlen, "tracepoint event \"tp:%s\": want tp:SUBSYSTEM:EVENT[@task]", name);
+		return -1;
+	}
+	spec->kind = PT_KC_TRACEPOINT;
+	snprintf(spec->tp, sizeof(spec->tp), "%.*s/%.*s", (int)lsub, s, (int)lev, c1 + 1);
+	return c2 ? pt_kc_parse_reason(name, c2 + 1, spec, err, errlen) : 0;
 }
 
 int pt_kc_parse(const char *name, struct pt_kc_spec *spec, char *err, size_t errlen)
@@ -331,6 +353,27 @@ static int pt_read_small(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * The kernel reads kprobe_func from our memory again each time a new task
+ * inherits the event (every thread and fork of the run), so the string
+ * must stay where it is for the life of the process: never in an array
+ * that may move.
+ */
+static const char *pt_kc_keep(const char *symbol)
+{
+	static char *kept[64];
+	static unsigned nkept;
+	unsigned i;
+
+	for (i = 0; i < nkept; i++)
+		if (!strcmp(kept[i], symbol))
+			return kept[i];
+	if (nkept == sizeof(kept) / sizeof(kept[0]))
+		return NULL;
+	kept[nkept] = strdup(symbol);
+	return kept[nkept] ? kept[nkept++] : NULL;
+}
+
 static int pt_kc_kprobe_attr(struct pt_kc_spec *spec, struct perf_event_attr *attr,
 			     char *reason, size_t rlen)
 {
@@ -360,7 +403,11 @@ static int pt_kc_kprobe_attr(struct pt_kc_spec *spec, struct perf_event_attr *at
 	}
 	snprintf(spec->symbol, sizeof(spec->symbol), "%s", found);
 	attr->config = 0;				/* entry probe, not kretprobe */
-	attr->config1 = (uint64_t)(uintptr_t)spec->symbol;	/* kprobe_func */
+	attr->config1 = (uint64_t)(uintptr_t)pt_kc_keep(found);	/* kprobe_func */
+	if (!attr->config1) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
 	attr->config2 = 0;				/* probe_offset */
 	return 0;
 }

@@ -17,15 +17,15 @@ enum pt_kc_kind { PT_KC_KPROBE, PT_KC_TRACEPOINT };
 /* What to count: filled in by pt_kc_parse() from a name of --events. */
 struct pt_kc_spec {
 	enum pt_kc_kind kind;
-	bool system;			/* every CPU, every task (needs root) */
+	bool system;			/* every CPU, every task; false: "@task" */
 	char symbol[96];		/* kprobe: function; may gain a .suffix */
 	char tp[96];			/* tracepoint: "subsys/event" */
 	char filter[64];		/* tracepoint filter, "" for none */
 };
 
 /*
- * Is name one of ours ("kprobe:SYM", "kprobe:SYM@system", "tp:SUB:EV",
- * "tp:tlb:tlb_flush:REASON")?  0: yes, spec filled; 1: not ours (a
+ * Is name one of ours ("kprobe:SYM", "tp:SUB:EV", "tp:tlb:tlb_flush:REASON",
+ * each with an optional "@task")?  0: yes, spec filled; 1: not ours (a
  * libpfm4 name); -1: ours but malformed, message in err.
  */
 int pt_kc_parse(const char *name, struct pt_kc_spec *spec, char *err, size_t errlen);
@@ -34,8 +34,8 @@ int pt_kc_parse(const char *name, struct pt_kc_spec *spec, char *err, size_t err
  * Prepare the perf_event_attr of spec; on failure, why it cannot be
  * counted on this kernel (the missing option, the absent symbol, not
  * root...) is in reason and -1 is returned; -2 when the function is not in
- * this kernel's symbol table at all.  The symbol string is
- * referenced by attr: spec must outlive attr.
+ * this kernel's symbol table at all.  attr refers to a copy of the
+ * symbol's name that lives as long as the process.
  */
 int pt_kc_attr(struct pt_kc_spec *spec, struct perf_event_attr *attr,
 	       char *reason, size_t rlen);

@@ -25,7 +25,7 @@
 #include "paths.h"
 
 #define K_RCU		"kprobe:tlb_remove_table"
-#define K_RCU_CB	"kprobe:tlb_remove_table_rcu@system"
+#define K_RCU_CB	"kprobe:tlb_remove_table_rcu"
 #define K_SYNC		"kprobe:tlb_remove_table_sync_one"
 #define K_NATIVE_FREE	"kprobe:native_tlb_remove_table"
 #define K_PTE		"kprobe:___pte_free_tlb"
