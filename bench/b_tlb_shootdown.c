@@ -13,6 +13,12 @@
  * mutator's write would then replace it by copy-on-write, one more remote
  * flush per page.  Shared pages stay in the page cache and fault back in
  * writable, so one operation is one flush.
+ *
+ * --op mprotect is the negative control of a page-table-freeing comparison:
+ * change_protection() flushes but gathers and frees nothing, so a change
+ * to how page tables are freed must leave it alone.  --op dontneed is the
+ * positive case: the zap goes through mmu_gather, and with CONFIG_PT_RECLAIM
+ * over whole 2 MiB spans it frees the emptied PTE tables too.
  */
 #include "config.h"
 
@@ -22,6 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "ptbench.h"
 
@@ -35,8 +44,12 @@ struct params {
 static const struct pt_opt opts[] = {
 	{ "op", PT_OPT_ENUM, "mprotect", "mprotect|dontneed",
 	  "What the mutator does: mprotect(2) the region read-only, then "
-	  "read-write, one call per operation; or madvise(MADV_DONTNEED) the "
-	  "region and write one byte per page again.",
+	  "read-write, one call per operation (the negative control: it flushes "
+	  "but frees no page table, so a change to how tables are freed must not "
+	  "move it); or madvise(MADV_DONTNEED) the region and write one byte per "
+	  "page again (the positive case: the zap goes through mmu_gather, and "
+	  "with --pages 512 or more on a CONFIG_PT_RECLAIM kernel frees the "
+	  "emptied PTE tables).",
 	  offsetof(struct params, op), 0, 0 },
 	{ "pages", PT_OPT_UINT, "1", NULL,
 	  "Size of the region in 4 KiB pages. Above 33 pages x86 flushes the whole "
@@ -44,6 +57,63 @@ static const struct pt_opt opts[] = {
 	  offsetof(struct params, pages), 1, 262144 },
 	{ NULL },
 };
+
+/* What each --op is in a comparison of page-table freeing: findings.control. */
+static const char *const control[] = {
+	[OP_MPROTECT] = "negative control: mprotect changes protections and frees no page table",
+	[OP_DONTNEED] = "positive case: MADV_DONTNEED zaps through mmu_gather and, with "
+			"CONFIG_PT_RECLAIM and whole 2 MiB spans (--pages 512 or more), "
+			"frees the emptied PTE tables",
+};
+
+/* ---- QEMU TCG ----------------------------------------------------------- */
+
+/*
+ * Single-threaded QEMU TCG runs every vCPU on one host thread, and a vCPU
+ * gives it up on PAUSE, not in a busy loop: a reader that has taken the
+ * flush IPI keeps the thread until the next tick, and the mutator waits
+ * that long for every flush (~100x the native figure).  The readers
+ * execute PAUSE under TCG only: on hardware, and in a KVM guest with
+ * pause-loop exiting, it would change what is measured.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+static bool hypervisor_is_tcg(void)
+{
+	unsigned int a, b, c, d;
+	char sig[13];
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 31)))
+		return false;		/* no hypervisor */
+	__cpuid(0x40000000, a, b, c, d);
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	sig[12] = 0;
+	return !strcmp(sig, "TCGTCGTCGTCG");
+}
+
+static inline void cpu_pause(void)
+{
+	__builtin_ia32_pause();
+}
+#else
+static bool hypervisor_is_tcg(void)
+{
+	return false;
+}
+
+static inline void cpu_pause(void)
+{
+}
+#endif
+
+static bool tcg;
+
+static inline void tcg_relax(void)
+{
+	if (tcg)
+		cpu_pause();
+}
 
 /* Where the tasks run, seen from the mutator (task 0). */
 enum placement {
@@ -127,6 +197,10 @@ static int setup(struct pt_run *run)
 		s->region[off] = 1;
 	if (run->ntasks < 2)
 		pt_warn(run, "one task: no reader, so no remote CPU to flush; this measures local flushes only");
+	tcg = hypervisor_is_tcg();
+	if (tcg)
+		pt_warn(run, "QEMU TCG: the readers execute PAUSE, so that single-threaded TCG runs the mutator's vCPU; not comparable with hardware");
+	pt_finding(run, "control", json_string(control[p->op]));
 	run->priv = s;
 	return 0;
 
@@ -163,10 +237,14 @@ static void reader(struct pt_task *t)
 			sum += (unsigned char)__atomic_load_n(s->region + i * PT_PAGE_SIZE,
 							     __ATOMIC_RELAXED);
 			/* Passes over a large region take long: look in between. */
-			if ((i & 1023) == 1023 && !pt_continue(t))
-				goto out;
+			if ((i & 1023) == 1023) {
+				if (!pt_continue(t))
+					goto out;
+				tcg_relax();
+			}
 		}
 		t->aux[AUX_PASSES]++;
+		tcg_relax();
 	}
 out:
 	t->aux[AUX_SUM] = sum;
@@ -337,6 +415,12 @@ PT_BENCH(tlb_shootdown) = {
 		"copied), which the time includes. With --pages 512 or more, kernels "
 		"with CONFIG_PT_RECLAIM (x86_64, Linux 6.14+) may also free the emptied "
 		"PTE tables, so each operation frees and rebuilds page tables too.\n\n"
+		"In a comparison of how page tables are freed, --op mprotect is the "
+		"negative control: it flushes remote TLBs but frees no page table, so "
+		"a change to the free path must leave it unchanged, and a difference "
+		"there is noise or a flush change, not a table-freeing effect. --op "
+		"dontneed is the positive case. The result says which under "
+		"findings.control.\n\n"
 		"Metrics: flushes_per_sec (mutator operations per second), ns_per_flush "
 		"(mean time of one operation), tlb_shootdowns_per_op and ipis_per_op "
 		"(the TLB and CAL rows of /proc/interrupts, all CPUs, per operation; "

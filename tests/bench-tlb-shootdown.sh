@@ -19,7 +19,21 @@ if [ "$(nproc)" -ge 2 ]; then
 		jq_true "$r" '.checks[] | select(.name == "remote-shootdowns") | .ok' "$op: self-check"
 		pass "tlb-shootdown --op $op"
 	done
+	# mprotect frees no page table: the result must say it is the negative
+	# control, and dontneed must not carry that label.
+	jq_true "$T/mprotect.json" '.params.op == "mprotect" and
+		(.findings.control | startswith("negative control:") and test("frees no page table"))' \
+		"mprotect labelled the negative control"
+	jq_true "$T/dontneed.json" '.params.op == "dontneed" and
+		(.findings.control | startswith("positive case:"))' "dontneed labelled the positive case"
+	pass "tlb-shootdown control labels"
 fi
+
+expect_exit 0 "$PTBENCH" run tlb-shootdown --help
+grep -q "negative control" "$T/out" || fail "tlb-shootdown --help does not name the negative control"
+[ "$(grep -c "negative" "$T/out")" -ge 2 ] ||
+	fail "tlb-shootdown --help: negative control in the description and in --op"
+pass "tlb-shootdown --help names the negative control"
 
 r="$T/one.json"
 expect_exit 0 "$PTBENCH" run tlb-shootdown --tasks 1 "${short[@]}" -o "$r"
