@@ -6,14 +6,18 @@
  * This is the race that decides how page tables may be freed: GUP-fast
  * walks current->mm with interrupts disabled and no lock, so a table must
  * not be freed while a walker may still be reading it.  With IPI TLB
- * flushes the freeing CPU waits for every walker to take the IPI; with
- * RCU table free it does not wait, the table is freed a grace period later.
- * Either way the cost lands on munmap(), which is what the unmappers time,
- * first with the walkers idle (baseline phase) and then walking.
+ * flushes the freeing CPU waits for every walker to take the flush IPI,
+ * whether the table is then freed at once or after an RCU grace period:
+ * on IPI-flush x86 both free paths wait for the walkers alike.  Where the
+ * flush needs no IPI (a paravirtual flush, INVLPGB) only RCU table free
+ * keeps the walker safe, and the freeing CPU does not wait.  Either way
+ * the cost lands on munmap(), which is what the unmappers time, in phases
+ * with the walkers idle (baseline) and walking, alternated.
  *
  * Tasks 0..unmappers-1 are the unmappers (timed), the rest the walkers
- * (helpers).  Each repetition is split in two halves: the baseline phase,
- * then the walker phase; unmapper 0 switches phases.
+ * (helpers).  Each repetition is split into 2 x --pairs phases, baseline
+ * and walker alternately (ABAB...), so that a drift of the machine over
+ * the repetition falls on both kinds alike; unmapper 0 switches phases.
  */
 #include "config.h"
 
@@ -21,6 +25,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/futex.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +33,9 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "ptbench.h"
 
@@ -36,20 +44,35 @@ enum walker_kind { WALK_FUTEX, WALK_VMSPLICE };
 struct params {
 	uint64_t walkers;
 	int walker;
+	uint64_t walker_pages;
 	uint64_t unmappers;
 	uint64_t tables;
+	uint64_t pairs;
 };
+
+/* Phases are bits of a uint64_t (AUX_PHASES): at most 64 of them. */
+#define MAX_PAIRS	32
+/* Where a vmsplice walker reads its pipe back into: the pipe's default size. */
+#define DRAIN_PAGES	16
 
 static const struct pt_opt opts[] = {
 	{ "walkers", PT_OPT_UINT, "1", NULL,
-	  "Walker threads. 0 runs both phases without walkers: a control that "
-	  "shows how far the two phases differ by chance.",
+	  "Walker threads. 0 runs both kinds of phase without walkers: a control "
+	  "that shows how far the two differ by chance.",
 	  offsetof(struct params, walkers), 0, 1024 },
 	{ "walker", PT_OPT_ENUM, "futex", "futex|vmsplice",
 	  "How a walker walks: FUTEX_WAKE on a shared (not private) futex nobody "
-	  "waits on, which is one GUP-fast walk and nothing else; or vmsplice(2) "
-	  "of one page into a pipe, read back out at once.",
+	  "waits on, which is one GUP-fast walk of one page and nothing else; or "
+	  "vmsplice(2) of --walker-pages pages into a pipe, read back out at once: "
+	  "the kernel pins the pages with GUP-fast, up to 16 pages per walk with "
+	  "interrupts disabled, so more pages make a heavier walker.",
 	  offsetof(struct params, walker), 0, 0 },
+	{ "walker-pages", PT_OPT_UINT, "1", NULL,
+	  "Pages one vmsplice walker splices per walk (--walker vmsplice only): "
+	  "its own, present before the run. Above 16 the pipe is enlarged "
+	  "(F_SETPIPE_SZ) where the limit allows; otherwise one walk takes several "
+	  "vmsplice calls.",
+	  offsetof(struct params, walker_pages), 1, 4096 },
 	{ "unmappers", PT_OPT_UINT, "1", NULL,
 	  "Unmapper threads, each with its own 2 MiB-aligned slots.",
 	  offsetof(struct params, unmappers), 1, 1024 },
@@ -57,33 +80,39 @@ static const struct pt_opt opts[] = {
 	  "PTE tables each unmapper builds (one byte written per 2 MiB slot) and "
 	  "frees with one munmap().",
 	  offsetof(struct params, tables), 1, 4096 },
+	{ "pairs", PT_OPT_UINT, "4", NULL,
+	  "Baseline and walker phase pairs per repetition: the phases alternate, "
+	  "baseline first, each 1/(2 x pairs) of the duration (or of --iterations).",
+	  offsetof(struct params, pairs), 1, MAX_PAIRS },
 	{ NULL },
 };
 
 /* Per-task counters in t->aux[] */
 enum {
-	AUX_UNMAPS_BASE,	/* unmapper: munmaps in the baseline phase */
-	AUX_UNMAPS_WALK,	/* unmapper: munmaps in the walker phase */
-	AUX_WALKS,		/* walker: walks in the walker phase */
+	AUX_UNMAPS_BASE,	/* unmapper: munmaps in baseline phases */
+	AUX_UNMAPS_WALK,	/* unmapper: munmaps in walker phases */
+	AUX_PHASES,		/* both: bit k set if it unmapped / walked in phase k */
+	AUX_WALKS,		/* walker: walks in walker phases */
 	AUX_WALKS_RACED,	/* walker: of those, begun while a munmap ran */
-	AUX_PHASE_START,	/* walker: ns when it saw the walker phase */
-	AUX_PHASE_END,		/* walker: ns when it stopped */
+	AUX_WALK_PAGES,		/* walker: pages those walks walked */
+	AUX_WALK_NS,		/* walker: time spent in walker phases */
 };
 
-/* Histograms in t->hist[] */
+/* Histograms in t->hist[]: both accumulate over all phases of their kind. */
 enum { HIST_BASE, HIST_WALK };
 
 /* Shared by all tasks; each hot word on its own cache line. */
 struct shared {
-	_Alignas(64) atomic_int phase;		/* 0 baseline, 1 walkers walk */
+	_Alignas(64) atomic_int phase;		/* even: baseline, odd: walkers walk */
 	_Alignas(64) atomic_uint unmapping;	/* unmappers inside munmap() */
 	_Alignas(64) bool warned_tlb;
 	bool warned_placement;
+	bool warned_pipe;
 	/* For the walkers-concurrent check, over the measured repetitions. */
 	unsigned reps, bad_reps;
 	unsigned bad_rep;			/* the first failing one, 1-based */
+	unsigned bad_base, bad_walk, bad_walked; /* its phases with munmaps, walks */
 	uint64_t min_walks, min_raced, min_base, min_walk;
-	uint64_t bad_walks, bad_base, bad_walk;
 };
 
 struct unmapper {
@@ -94,10 +123,64 @@ struct unmapper {
 };
 
 struct walker {
-	void *page;		/* futex word, or the page vmspliced */
+	char *page;		/* futex word, or the first page vmspliced */
+	size_t npages;		/* pages walked per walk */
 	char *drain;		/* where the pipe is read back into */
+	size_t size;		/* of the mapping: npages + DRAIN_PAGES pages */
 	int pipefd[2];
 };
+
+/* ---- QEMU TCG ----------------------------------------------------------- */
+
+/*
+ * Single-threaded QEMU TCG runs every vCPU on one host thread, and a vCPU
+ * gives it up on PAUSE, not in a busy loop or a loop of system calls: a
+ * walker that has taken the flush IPI keeps the thread until the next
+ * tick, and the munmap waits that long (~140x the native figure).  The
+ * walkers execute PAUSE under TCG only: on hardware, and in a KVM guest
+ * with pause-loop exiting (the paravirtual flush skips preempted vCPUs),
+ * it would change what is measured.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+static bool hypervisor_is_tcg(void)
+{
+	unsigned int a, b, c, d;
+	char sig[13];
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 31)))
+		return false;		/* no hypervisor */
+	__cpuid(0x40000000, a, b, c, d);
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	sig[12] = 0;
+	return !strcmp(sig, "TCGTCGTCGTCG");
+}
+
+static inline void cpu_pause(void)
+{
+	__builtin_ia32_pause();
+}
+#else
+static bool hypervisor_is_tcg(void)
+{
+	return false;
+}
+
+static inline void cpu_pause(void)
+{
+}
+#endif
+
+static bool tcg;
+
+static inline void tcg_relax(void)
+{
+	if (tcg)
+		cpu_pause();
+}
+
+/* ---- set-up ------------------------------------------------------------- */
 
 static unsigned ntasks(const struct pt_run *run)
 {
@@ -113,13 +196,30 @@ static enum pt_role role(const struct pt_run *run, unsigned id)
 	return id < p->unmappers ? PT_TIMED : PT_HELPER;
 }
 
+static unsigned nphases(const struct params *p)
+{
+	return (unsigned)(2 * p->pairs);
+}
+
 static int validate(struct pt_run *run)
 {
-	if (run->iterations == 1) {
-		pt_error(run, "--iterations must be at least 2: half of them are the baseline phase");
+	const struct params *p = run->params;
+
+	if (run->iterations && run->iterations < nphases(p)) {
+		pt_error(run, "--iterations must be at least 2 x --pairs (%u): every phase needs a munmap",
+			 nphases(p));
+		return -1;
+	}
+	if (p->walker != WALK_VMSPLICE && p->walker_pages != 1) {
+		pt_error(run, "--walker-pages is for --walker vmsplice: a futex walk is one page");
 		return -1;
 	}
 	return 0;
+}
+
+static size_t walker_pages(const struct params *p)
+{
+	return p->walker == WALK_VMSPLICE ? (size_t)p->walker_pages : 1;
 }
 
 static uint64_t mem_needed(const struct pt_run *run)
@@ -128,7 +228,7 @@ static uint64_t mem_needed(const struct pt_run *run)
 
 	/* Per unmapper: one page and one PTE table per slot; 1 MiB to spare. */
 	return p->unmappers * p->tables * 2 * PT_PAGE_SIZE +
-	       p->walkers * 2 * PT_PAGE_SIZE + (1 << 20);
+	       p->walkers * (walker_pages(p) + DRAIN_PAGES) * PT_PAGE_SIZE + (1 << 20);
 }
 
 static int setup(struct pt_run *run)
@@ -142,6 +242,9 @@ static int setup(struct pt_run *run)
 	}
 	memset(sh, 0, sizeof(*sh));
 	run->priv = sh;
+	tcg = hypervisor_is_tcg();
+	if (tcg)
+		pt_warn(run, "QEMU TCG: the walkers execute PAUSE, so that single-threaded TCG runs the unmappers' vCPUs; not comparable with hardware");
 	return 0;
 }
 
@@ -228,51 +331,93 @@ static int build(struct pt_task *t, struct unmapper *u)
 	return 0;
 }
 
-static bool phase_due(const struct pt_task *t, uint64_t begin)
+/*
+ * The phase due now: phase k of 2 x --pairs begins after k shares of the
+ * duration (or of --iterations, counted in unmapper 0's munmaps).
+ */
+static int phase_due(const struct pt_task *t, uint64_t begin, uint64_t now)
 {
 	const struct pt_run *run = t->run;
+	unsigned n = nphases(run->params);
+	uint64_t k;
 
 	if (run->iterations)
-		return t->ops >= run->iterations / 2;
-	return pt_now_ns() - begin >= run->duration_ns / 2;
+		k = t->ops * n / run->iterations;
+	else
+		k = run->duration_ns ? (now - begin) * n / run->duration_ns : 0;
+	return (int)(k < n ? k : n - 1);
+}
+
+/* One munmap of the slots, timed, counted against the phase it began in. */
+static int unmap_once(struct pt_task *t, struct shared *sh, struct unmapper *u)
+{
+	size_t len = span(t->run->params);
+	uint64_t t0, t1;
+	int phase, ret, walk;
+
+	if (build(t, u))
+		return -1;
+	phase = atomic_load_explicit(&sh->phase, memory_order_relaxed);
+	atomic_fetch_add_explicit(&sh->unmapping, 1, memory_order_relaxed);
+	t0 = pt_now_ns();
+	ret = munmap(u->start, len);
+	t1 = pt_now_ns();
+	atomic_fetch_sub_explicit(&sh->unmapping, 1, memory_order_relaxed);
+	u->held = ret != 0;
+	if (ret) {
+		pt_task_fail(t, "munmap: %s", strerror(errno));
+		return -1;
+	}
+	if (hold_slots(t, u))
+		return -1;
+	walk = phase & 1;
+	pt_hist_add(&t->hist[walk ? HIST_WALK : HIST_BASE], t1 - t0);
+	t->aux[walk ? AUX_UNMAPS_WALK : AUX_UNMAPS_BASE]++;
+	t->aux[AUX_PHASES] |= 1ull << phase;
+	t->ops++;
+	return 0;
 }
 
 static void unmapper(struct pt_task *t)
 {
-	const struct params *p = t->run->params;
 	struct shared *sh = t->run->priv;
 	struct unmapper *u = t->priv;
 	uint64_t begin = pt_now_ns();
-	size_t len = span(p);
+	int due;
 
 	while (pt_continue(t)) {
-		uint64_t t0, t1;
-		int phase, ret;
-
-		if (build(t, u))
+		if (unmap_once(t, sh, u))
 			return;
-		phase = atomic_load_explicit(&sh->phase, memory_order_relaxed);
-		atomic_fetch_add_explicit(&sh->unmapping, 1, memory_order_relaxed);
-		t0 = pt_now_ns();
-		ret = munmap(u->start, len);
-		t1 = pt_now_ns();
-		atomic_fetch_sub_explicit(&sh->unmapping, 1, memory_order_relaxed);
-		u->held = ret != 0;
-		if (ret) {
-			pt_task_fail(t, "munmap: %s", strerror(errno));
-			return;
-		}
-		if (hold_slots(t, u))
-			return;
-		pt_hist_add(&t->hist[phase ? HIST_WALK : HIST_BASE], t1 - t0);
-		t->aux[phase ? AUX_UNMAPS_WALK : AUX_UNMAPS_BASE]++;
-		t->ops++;
-		if (t->id == 0 && !phase && phase_due(t, begin))
-			atomic_store_explicit(&sh->phase, 1, memory_order_relaxed);
+		if (t->id)
+			continue;
+		due = phase_due(t, begin, pt_now_ns());
+		if (due != atomic_load_explicit(&sh->phase, memory_order_relaxed))
+			atomic_store_explicit(&sh->phase, due, memory_order_relaxed);
 	}
 }
 
 /* ---- walkers ----------------------------------------------------------- */
+
+/* vmsplice: a pipe that takes a whole walk where the limit allows. */
+static int walker_pipe(struct pt_task *t, struct walker *w)
+{
+	size_t want = w->npages * PT_PAGE_SIZE;
+
+	/* Non-blocking both ways: a walker must never sleep in the pipe. */
+	if (pipe2(w->pipefd, O_NONBLOCK | O_CLOEXEC)) {
+		w->pipefd[0] = w->pipefd[1] = -1;
+		pt_task_fail(t, "pipe2: %s", strerror(errno));
+		return -1;
+	}
+	/*
+	 * Above fs.pipe-max-size (1 MiB by default) an unprivileged process
+	 * gets EPERM: the walk then takes several vmsplice calls, which is
+	 * fine, since what is counted is the pages walked.
+	 */
+	if (w->npages > DRAIN_PAGES)
+		fcntl(w->pipefd[1], F_SETPIPE_SZ, (int)want);
+	return 0;
+}
 
 static int walker_init(struct pt_task *t)
 {
@@ -286,25 +431,21 @@ static int walker_init(struct pt_task *t)
 	}
 	w->pipefd[0] = w->pipefd[1] = -1;
 	t->priv = w;
-	/* A private anonymous page of this mm, present before the first walk. */
-	w->page = mmap(NULL, 2 * PT_PAGE_SIZE, PROT_READ | PROT_WRITE,
+	w->npages = walker_pages(p);
+	w->size = (w->npages + DRAIN_PAGES) * PT_PAGE_SIZE;
+	/* Private anonymous pages of this mm, present before the first walk. */
+	w->page = mmap(NULL, w->size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (w->page == MAP_FAILED) {
 		w->page = NULL;
 		pt_task_fail(t, "mmap: %s", strerror(errno));
 		return -1;
 	}
-	memset(w->page, 0, 2 * PT_PAGE_SIZE);
-	w->drain = (char *)w->page + PT_PAGE_SIZE;
+	memset(w->page, 0, w->size);
+	w->drain = w->page + w->npages * PT_PAGE_SIZE;
 	if (p->walker != WALK_VMSPLICE)
 		return 0;
-	/* Non-blocking both ways: a walker must never sleep in the pipe. */
-	if (pipe2(w->pipefd, O_NONBLOCK | O_CLOEXEC)) {
-		w->pipefd[0] = w->pipefd[1] = -1;
-		pt_task_fail(t, "pipe2: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
+	return walker_pipe(t, w);
 }
 
 static void walker_fini(struct pt_task *t)
@@ -318,7 +459,7 @@ static void walker_fini(struct pt_task *t)
 	if (w->pipefd[1] >= 0)
 		close(w->pipefd[1]);
 	if (w->page)
-		munmap(w->page, 2 * PT_PAGE_SIZE);
+		munmap(w->page, w->size);
 	free(w);
 	t->priv = NULL;
 }
@@ -326,71 +467,112 @@ static void walker_fini(struct pt_task *t)
 /*
  * FUTEX_WAKE, not FUTEX_WAKE_PRIVATE: a private futex is keyed by its
  * address alone, a shared one needs get_futex_key() to look the page up
- * with GUP-fast.  Nobody waits, so that walk is all the call does.
+ * with GUP-fast.  Nobody waits, so that walk of one page is all the call
+ * does.  Returns the pages walked, or -1.
  */
-static int walk_futex(struct pt_task *t, struct walker *w)
+static long walk_futex(struct pt_task *t, struct walker *w)
 {
-	uint32_t *word = w->page;
+	uint32_t *word = (uint32_t *)w->page;
 
 	if (syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0) < 0) {
 		pt_task_fail(t, "futex(FUTEX_WAKE): %s", strerror(errno));
 		return -1;
 	}
-	return 0;
+	return 1;
 }
 
-/* vmsplice() pins the user page with GUP-fast; reading drains the pipe. */
-static int walk_vmsplice(struct pt_task *t, struct walker *w)
+/* Read n bytes back out of the pipe, DRAIN_PAGES at most per read. */
+static int drain(struct pt_task *t, struct walker *w, size_t n)
 {
-	struct iovec iov = { .iov_base = w->page, .iov_len = PT_PAGE_SIZE };
-	ssize_t n, r;
+	size_t got = 0;
+	ssize_t r;
 
-	n = vmsplice(w->pipefd[1], &iov, 1, SPLICE_F_NONBLOCK);
-	if (n <= 0) {
-		pt_task_fail(t, "vmsplice: %s", n ? strerror(errno) : "nothing spliced");
-		return -1;
-	}
-	for (ssize_t got = 0; got < n; got += r) {
-		r = read(w->pipefd[0], w->drain, (size_t)(n - got));
-		if (r < 0 && errno == EINTR) {
-			r = 0;
+	while (got < n) {
+		size_t want = n - got;
+
+		if (want > DRAIN_PAGES * PT_PAGE_SIZE)
+			want = DRAIN_PAGES * PT_PAGE_SIZE;
+		r = read(w->pipefd[0], w->drain, want);
+		if (r < 0 && errno == EINTR)
 			continue;
-		}
 		if (r <= 0) {
 			pt_task_fail(t, "read from the pipe: %s", r ? strerror(errno) : "end of file");
 			return -1;
 		}
+		got += (size_t)r;
 	}
 	return 0;
 }
 
+/*
+ * vmsplice() pins the walker's pages with GUP-fast (iov_iter_get_pages,
+ * 16 pages per lockless walk); each piece is read back out at once, so
+ * the pipe is empty again.  Returns the pages walked, or -1.
+ */
+static long walk_vmsplice(struct pt_task *t, struct walker *w)
+{
+	struct iovec iov = { .iov_base = w->page, .iov_len = w->npages * PT_PAGE_SIZE };
+	size_t total = 0;
+	ssize_t n;
+
+	while (iov.iov_len) {
+		n = vmsplice(w->pipefd[1], &iov, 1, SPLICE_F_NONBLOCK);
+		if (n <= 0) {
+			pt_task_fail(t, "vmsplice: %s", n ? strerror(errno) : "nothing spliced");
+			return -1;
+		}
+		if (drain(t, w, (size_t)n))
+			return -1;
+		iov.iov_base = (char *)iov.iov_base + n;
+		iov.iov_len -= (size_t)n;
+		total += (size_t)n;
+	}
+	return (long)(total / PT_PAGE_SIZE);
+}
+
+/*
+ * Walk while the phase is odd; in even (baseline) phases stay on this CPU,
+ * in this mm, and do not walk, so remote flushes reach this CPU in both
+ * kinds of phase alike.  No PAUSE in the loop except under TCG: in a KVM
+ * guest, pause-loop exiting could hand the vCPU back to the host, and the
+ * paravirtual flush skips preempted vCPUs.  A walk in progress when its
+ * phase ends finishes in the baseline phase after it: with the heaviest
+ * walkers (--walker-pages 1024: about 1 ms a walk here) that is a few per
+ * cent of a phase of a 0.5 s repetition, negligible with the defaults.
+ */
 static void walker(struct pt_task *t)
 {
 	const struct params *p = t->run->params;
 	struct shared *sh = t->run->priv;
 	struct walker *w = t->priv;
+	uint64_t since = 0;
+	long pages;
 
-	/*
-	 * Baseline: stay on this CPU, in this mm, and do not walk, so remote
-	 * flushes reach this CPU in both phases alike.  No PAUSE in the loop:
-	 * in a KVM guest, pause-loop exiting could hand the vCPU back to the
-	 * host, and the paravirtual flush skips preempted vCPUs.
-	 */
-	while (!atomic_load_explicit(&sh->phase, memory_order_relaxed))
-		if (!pt_continue(t))
-			return;
-
-	t->aux[AUX_PHASE_START] = pt_now_ns();
 	while (pt_continue(t)) {
-		bool raced = atomic_load_explicit(&sh->unmapping, memory_order_relaxed);
-		int ret = p->walker == WALK_VMSPLICE ? walk_vmsplice(t, w) : walk_futex(t, w);
+		int phase = atomic_load_explicit(&sh->phase, memory_order_relaxed);
+		bool raced;
 
-		if (ret)
+		if (!(phase & 1)) {
+			if (since)
+				t->aux[AUX_WALK_NS] += pt_now_ns() - since;
+			since = 0;
+			tcg_relax();
+			continue;
+		}
+		if (!since)
+			since = pt_now_ns();
+		raced = atomic_load_explicit(&sh->unmapping, memory_order_relaxed);
+		pages = p->walker == WALK_VMSPLICE ? walk_vmsplice(t, w) : walk_futex(t, w);
+		if (pages < 0)
 			break;
 		t->aux[AUX_WALKS]++;
 		t->aux[AUX_WALKS_RACED] += raced;
+		t->aux[AUX_WALK_PAGES] += (uint64_t)pages;
+		t->aux[AUX_PHASES] |= 1ull << phase;
+		tcg_relax();
 	}
-	t->aux[AUX_PHASE_END] = pt_now_ns();
+	if (since)
+		t->aux[AUX_WALK_NS] += pt_now_ns() - since;
 }
 
 /* ---- the descriptor's entry points ------------------------------------- */
@@ -460,10 +642,45 @@ static void check_placement(struct pt_run *run, struct shared *sh)
 	}
 }
 
-/* Record this repetition for the walkers-concurrent check. */
-static void account(struct pt_run *run, struct shared *sh, uint64_t walks,
-		    uint64_t raced, uint64_t base, uint64_t walk)
+/* Phases of each kind in which something happened, from AUX_PHASES bits. */
+struct phases {
+	unsigned base;		/* baseline phases with munmaps */
+	unsigned walk;		/* walker phases with munmaps */
+	unsigned walked;	/* walker phases in which walkers walked */
+};
+
+static unsigned count_bits(uint64_t mask, uint64_t which)
 {
+	return (unsigned)__builtin_popcountll(mask & which);
+}
+
+static void count_phases(const struct pt_run *run, struct phases *ph)
+{
+	const struct params *p = run->params;
+	/* Odd phases are walker phases: bits 1, 3, 5... of the first 2 x pairs. */
+	uint64_t all = nphases(p) >= 64 ? ~0ull : (1ull << nphases(p)) - 1;
+	uint64_t odd = all & 0xaaaaaaaaaaaaaaaaull, unmapped = 0, walked = 0;
+
+	for (unsigned i = 0; i < run->ntasks; i++) {
+		const struct pt_task *t = &run->tasks[i];
+
+		if (t->role == PT_TIMED)
+			unmapped |= t->aux[AUX_PHASES];
+		else
+			walked |= t->aux[AUX_PHASES];
+	}
+	ph->base = count_bits(unmapped, all & ~odd);
+	ph->walk = count_bits(unmapped, odd);
+	ph->walked = count_bits(walked & unmapped, odd);
+}
+
+/* Record this repetition for the walkers-concurrent check. */
+static void account(struct pt_run *run, struct shared *sh, const uint64_t *sum,
+		    const struct phases *ph)
+{
+	const struct params *p = run->params;
+	uint64_t walks = sum[AUX_WALKS], raced = sum[AUX_WALKS_RACED];
+	uint64_t base = sum[AUX_UNMAPS_BASE], walk = sum[AUX_UNMAPS_WALK];
 	bool first = !sh->reps++;
 
 	if (first || walks < sh->min_walks)
@@ -474,13 +691,29 @@ static void account(struct pt_run *run, struct shared *sh, uint64_t walks,
 		sh->min_base = base;
 	if (first || walk < sh->min_walk)
 		sh->min_walk = walk;
-	if (walks && base && walk)
+	if (ph->base == p->pairs && ph->walk == p->pairs && ph->walked == p->pairs)
 		return;
 	if (!sh->bad_reps++) {
 		sh->bad_rep = run->rep + 1;
-		sh->bad_walks = walks;
-		sh->bad_base = base;
-		sh->bad_walk = walk;
+		sh->bad_base = ph->base;
+		sh->bad_walk = ph->walk;
+		sh->bad_walked = ph->walked;
+	}
+}
+
+/* Sums of the aux counters over the tasks of one role. */
+static void sum_aux(const struct pt_run *run, uint64_t *sum, double *rate)
+{
+	memset(sum, 0, PT_TASK_AUX * sizeof(*sum));
+	*rate = 0;
+	for (unsigned i = 0; i < run->ntasks; i++) {
+		const struct pt_task *t = &run->tasks[i];
+
+		for (unsigned k = 0; k < PT_TASK_AUX; k++)
+			if (k != AUX_PHASES)
+				sum[k] += t->aux[k];
+		if (t->role != PT_TIMED && t->aux[AUX_WALK_NS])
+			*rate += (double)t->aux[AUX_WALKS] / ((double)t->aux[AUX_WALK_NS] / 1e9);
 	}
 }
 
@@ -488,9 +721,10 @@ static void report(struct pt_run *run)
 {
 	const struct params *p = run->params;
 	struct shared *sh = run->priv;
-	uint64_t base = 0, walk = 0, walks = 0, raced = 0;
-	double rate = 0, v;
+	uint64_t sum[PT_TASK_AUX], ops;
+	struct phases ph;
 	struct pt_hist *all;
+	double rate, v;
 
 	check_placement(run, sh);
 	all = malloc(sizeof(*all));
@@ -502,31 +736,23 @@ static void report(struct pt_run *run)
 	} else {
 		pt_warn(run, "out of memory: no munmap latency percentiles");
 	}
-	for (unsigned i = 0; i < run->ntasks; i++) {
-		const struct pt_task *t = &run->tasks[i];
-		uint64_t start = t->aux[AUX_PHASE_START], end = t->aux[AUX_PHASE_END];
-
-		if (t->role == PT_TIMED) {
-			base += t->aux[AUX_UNMAPS_BASE];
-			walk += t->aux[AUX_UNMAPS_WALK];
-			continue;
-		}
-		walks += t->aux[AUX_WALKS];
-		raced += t->aux[AUX_WALKS_RACED];
-		if (start && end > start)
-			rate += (double)t->aux[AUX_WALKS] / ((double)(end - start) / 1e9);
-	}
+	sum_aux(run, sum, &rate);
+	count_phases(run, &ph);
+	pt_metric(run, "phases_baseline", "phases", PT_INFO, ph.base);
+	pt_metric(run, "phases_walker", "phases", PT_INFO, ph.walk);
 	if (p->walkers) {
 		pt_metric(run, "walker_ops_per_sec", "walks/s", PT_HIGHER, rate);
-		account(run, sh, walks, raced, base, walk);
+		pt_metric(run, "walker_pages_per_walk", "pages", PT_INFO, sum[AUX_WALKS] ?
+			  (double)sum[AUX_WALK_PAGES] / (double)sum[AUX_WALKS] : NAN);
+		account(run, sh, sum, &ph);
 	}
+	ops = sum[AUX_UNMAPS_BASE] + sum[AUX_UNMAPS_WALK];
 	if (!pt_counter(run, "interrupts:TLB", &v)) {
 		if (!sh->warned_tlb)
 			pt_warn(run, "no TLB row in /proc/interrupts: tlb_shootdowns_per_op not reported");
 		sh->warned_tlb = true;
-	} else if (base + walk) {
-		pt_metric(run, "tlb_shootdowns_per_op", "shootdowns", PT_INFO,
-			  v / (double)(base + walk));
+	} else if (ops) {
+		pt_metric(run, "tlb_shootdowns_per_op", "shootdowns", PT_INFO, v / (double)ops);
 	}
 }
 
@@ -534,6 +760,7 @@ static void finish(struct pt_run *run)
 {
 	const struct params *p = run->params;
 	const struct shared *sh = run->priv;
+	unsigned n = (unsigned)p->pairs;
 
 	if (!p->walkers) {
 		pt_check(run, "walkers-concurrent", true, "walkers=0: nothing to check");
@@ -541,14 +768,14 @@ static void finish(struct pt_run *run)
 	}
 	if (sh->bad_reps) {
 		pt_check(run, "walkers-concurrent", false,
-			 "%u of %u repetitions lacked a phase; first, repetition %u: %" PRIu64 " walks in the walker phase, munmaps %" PRIu64 " baseline and %" PRIu64 " walker phase",
-			 sh->bad_reps, sh->reps, sh->bad_rep, sh->bad_walks,
-			 sh->bad_base, sh->bad_walk);
+			 "%u of %u repetitions lacked a phase; first, repetition %u: munmaps in %u of %u baseline and %u of %u walker phases, walks in %u of %u walker phases (a walker that got no CPU for a whole phase: longer phases, by --duration, --iterations or fewer --pairs, make that less likely)",
+			 sh->bad_reps, sh->reps, sh->bad_rep, sh->bad_base, n,
+			 sh->bad_walk, n, sh->bad_walked, n);
 		return;
 	}
 	pt_check(run, "walkers-concurrent", sh->reps > 0,
-		 "%u repetitions; at least %" PRIu64 " walks in the walker phase (%" PRIu64 " begun during a munmap), %" PRIu64 " munmaps baseline and %" PRIu64 " walker phase",
-		 sh->reps, sh->min_walks, sh->min_raced, sh->min_base, sh->min_walk);
+		 "%u repetitions of %u baseline and %u walker phases, alternated: munmaps in every phase, walks in every walker phase; per repetition at least %" PRIu64 " walks (%" PRIu64 " begun during a munmap), %" PRIu64 " munmaps in baseline and %" PRIu64 " in walker phases",
+		 sh->reps, n, n, sh->min_walks, sh->min_raced, sh->min_base, sh->min_walk);
 }
 
 PT_BENCH(gup_fast) = {
@@ -566,32 +793,52 @@ PT_BENCH(gup_fast) = {
 		"x86 always since Linux 6.15). GUP-fast only walks "
 		"current->mm, so walkers and unmappers here are threads of one process "
 		"(threads mode only).\n\n"
+		"What to expect: on x86 with IPI flushes (bare metal, or a guest "
+		"without a paravirtual flush) both free paths, direct and RCU, wait for "
+		"the walkers, because the flush IPI that precedes the free waits for "
+		"every interrupts-disabled walker; the RCU path only moves the free "
+		"itself later. The walker effect expected there is therefore the same "
+		"on both paths, and a difference between two such kernels is null. It "
+		"can differ only where the flush does not interrupt the walkers (a "
+		"paravirtual flush, INVLPGB).\n\n"
 		"--unmappers threads each own --tables 2 MiB-aligned slots fenced by "
 		"PROT_NONE guard slots. One operation maps the slots, turns THP off, "
 		"writes one byte per slot (one PTE table each) and then frees them all "
 		"with munmap(), which alone is timed. --walkers threads walk: a "
 		"FUTEX_WAKE on a shared futex word nobody waits on (one GUP-fast walk "
-		"in get_futex_key() and nothing else), or vmsplice() of one page into a "
-		"pipe, read back at once (a GUP-fast pin of the page, then pipe work).\n\n"
-		"Each repetition has two halves. In the baseline phase the walkers spin "
-		"in user space without walking: they stay on their CPUs in the same mm, "
-		"so every munmap flushes their TLBs exactly as in the second half. In "
-		"the walker phase they walk. The difference between the two phases is "
-		"what concurrent walkers cost the freeing of page tables. Unmapper 0 "
-		"switches phases at half the duration (or half of --iterations).\n\n"
+		"of one page in get_futex_key() and nothing else), or vmsplice() of "
+		"--walker-pages pages into a pipe, read back at once (GUP-fast pins "
+		"the pages, up to 16 per walk with interrupts disabled, then pipe "
+		"work): the heavier walker, whose interrupts-disabled stretches the "
+		"flush IPI has to wait out are longer.\n\n"
+		"Each repetition is split into 2 x --pairs phases of equal length "
+		"(default 4 pairs), alternately baseline and walker phases, baseline "
+		"first (ABAB...). In a baseline phase the walkers spin in user space "
+		"without walking: they stay on their CPUs in the same mm, so every "
+		"munmap flushes their TLBs exactly as in a walker phase. In a walker "
+		"phase they walk. Alternating short phases, rather than one baseline "
+		"half and one walker half, lets a drift of the machine over the "
+		"repetition fall on both kinds alike. The munmaps of all phases of a "
+		"kind go into one histogram. The difference between the two is what "
+		"concurrent walkers cost the freeing of page tables. Unmapper 0 "
+		"switches phases by time (or by its share of --iterations).\n\n"
 		"Metrics: unmap_ns_p50 and unmap_ns_p99 (one munmap of --tables tables "
-		"in the walker phase, all unmappers), unmap_ns_p50_baseline and "
-		"unmap_ns_p99_baseline (the same in the baseline phase), "
-		"walker_ops_per_sec (walks per second in the walker phase, summed over "
+		"in the walker phases, all unmappers), unmap_ns_p50_baseline and "
+		"unmap_ns_p99_baseline (the same in the baseline phases), "
+		"phases_baseline and phases_walker (phases of each kind that had "
+		"munmaps: --pairs each when all went well), "
+		"walker_ops_per_sec (walks per second in the walker phases, summed over "
 		"walkers: how much the unmapping slows the walkers), "
+		"walker_pages_per_walk (pages one walk walked: 1 for futex, the pages "
+		"vmsplice accepted for vmsplice), "
 		"tlb_shootdowns_per_op (the TLB row of /proc/interrupts, all CPUs, over "
-		"both phases, per munmap; it counts flushes taken by interrupt, so a "
+		"both kinds of phase, per munmap; it counts flushes taken by interrupt, so a "
 		"paravirtual flush deferred for a preempted vCPU is not in it). Put the "
 		"walkers on CPUs of their own (the default placement does when there "
 		"are enough CPUs); --walkers 0 "
 		"is the control run.\n\n"
-		"Self-check walkers-concurrent: in every repetition the walkers walked "
-		"in the walker phase, and munmaps happened in both phases; the detail "
+		"Self-check walkers-concurrent: in every repetition every phase had "
+		"munmaps and the walkers walked in every walker phase; the detail "
 		"also counts the walks begun while a munmap was in progress.",
 	.opts = opts,
 	.params_size = sizeof(struct params),

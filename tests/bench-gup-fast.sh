@@ -18,17 +18,54 @@ for walker in futex vmsplice; do
 	jq_true "$r" 'all(.metrics.walker_ops_per_sec.samples[]; . > 1000)' "$walker: walkers walked"
 	jq_true "$r" '[.metrics.unmap_ns_p50.samples, .metrics.unmap_ns_p99.samples] | transpose |
 		all(.[]; .[0] <= .[1])' "$walker: p50 <= p99"
-	jq_true "$r" '.checks[] | select(.name == "walkers-concurrent") | .ok' \
-		"$walker: walkers ran concurrently with unmaps"
+	# 4 pairs by default: each repetition alternates 4 baseline and 4
+	# walker phases, and each of them had munmaps.
+	jq_true "$r" '.params.pairs == 4 and .metrics.phases_baseline.samples == [4, 4] and
+		.metrics.phases_walker.samples == [4, 4]' "$walker: 4 phases of each kind per repetition"
+	jq_true "$r" '.checks[] | select(.name == "walkers-concurrent") | .ok and
+		(.detail | test("2 repetitions of 4 baseline and 4 walker phases"))' \
+		"$walker: walkers walked in every walker phase, concurrently with unmaps"
 	pass "gup-fast with $walker walkers"
 done
+jq_true "$T/futex.json" '.metrics.walker_pages_per_walk.samples == [1, 1]' "a futex walk is one page"
+
+# The heavier walker: 64 pages per vmsplice walk, against the futex's one.
+r="$T/heavy.json"
+expect_exit 0 "$PTBENCH" run gup-fast --walkers 1 --walker vmsplice --walker-pages 64 --unmappers 1 \
+	--tables 8 --pairs 3 "${short[@]}" -o "$r"
+validate_result "$r"
+jq_true "$r" '.params["walker-pages"] == 64 and .params.pairs == 3' "--walker-pages and --pairs recorded"
+jq_true "$r" '.metrics.walker_pages_per_walk.samples == [64, 64]' "vmsplice walks 64 pages per walk"
+heavy=$("$JQ" '.metrics.walker_pages_per_walk.samples | min' "$r")
+light=$("$JQ" '.metrics.walker_pages_per_walk.samples | max' "$T/futex.json")
+awk -v h="$heavy" -v l="$light" 'BEGIN { exit !(h > l) }' ||
+	fail "the heavier walker walks $heavy pages per walk, the futex walker $light"
+jq_true "$r" '.metrics.phases_baseline.samples == [3, 3] and .metrics.phases_walker.samples == [3, 3]' \
+	"--pairs 3: 3 phases of each kind"
+jq_true "$r" '.checks[] | select(.name == "walkers-concurrent") | .ok' "heavy walker: self-check"
+pass "gup-fast heavier walker: $heavy pages per walk against $light"
 
 r="$T/none.json"
 expect_exit 0 "$PTBENCH" run gup-fast --walkers 0 --unmappers 1 "${short[@]}" -o "$r"
 validate_result "$r"
 jq_true "$r" '.params.tasks == 1' "no walker: one task"
+jq_true "$r" '.metrics.phases_baseline.samples == [4, 4] and .metrics.phases_walker.samples == [4, 4]' \
+	"no walker: the phases still alternate"
 pass "gup-fast without walkers"
+
+expect_exit 0 "$PTBENCH" run gup-fast --help
+# The help is wrapped: look for phrases in it as one line.
+tr -s ' \n' '  ' <"$T/out" >"$T/help"
+for phrase in "(ABAB...)" "both free paths, direct and RCU, wait for the walkers" \
+	"expected there is therefore the same on both paths" "--walker-pages N"; do
+	grep -qF -- "$phrase" "$T/help" || fail "gup-fast --help does not say '$phrase'"
+done
+pass "gup-fast --help: alternating phases, the null expectation on IPI flushes, --walker-pages"
 
 expect_exit 2 "$PTBENCH" run gup-fast --mode processes
 expect_exit 2 "$PTBENCH" run gup-fast --walker spin
+expect_exit 2 "$PTBENCH" run gup-fast --walker futex --walker-pages 8
+grep -q "walker-pages is for --walker vmsplice" "$T/err" || fail "--walker-pages with futex: no reason given"
+expect_exit 2 "$PTBENCH" run gup-fast --pairs 4 --iterations 7
+grep -q "at least 2 x --pairs (8)" "$T/err" || fail "--iterations below 2 x --pairs: no reason given"
 pass "gup-fast bad input refused"
