@@ -26,6 +26,7 @@
 #include <cpuid.h>
 #endif
 
+#include "probe.h"
 #include "sysinfo.h"
 
 #define PT_SYSLOG_ACTION_READ_ALL	3
@@ -138,6 +139,11 @@ static const struct pt_kopt pt_kopts[] = {
 	{ "CONFIG_HYPERV", false, false, false },
 	{ "CONFIG_XEN", false, false, false },
 	{ "CONFIG_BROADCAST_TLB_FLUSH", false, false, true },	/* 6.15, INVLPGB */
+	{ "CONFIG_RCU_LAZY", false, false, true },		/* 6.2+ */
+	{ "CONFIG_RCU_NOCB_CPU", false, false, false },
+	{ "CONFIG_PARAVIRT_SPINLOCKS", false, false, false },
+	{ "CONFIG_KPROBES", false, false, false },
+	{ "CONFIG_KPROBE_EVENTS", false, false, false },
 	{ "CONFIG_HZ", false, false, false },
 	{ "CONFIG_HZ_", true, true, false },
 	{ "CONFIG_PREEMPT", true, false, false },
@@ -492,7 +498,7 @@ static void pt_tlb_hyperv(struct pt_tlb *t, const json_t *config)
 
 static void pt_tlb_xen(struct pt_tlb *t)
 {
-	char type[32];
+	char type[32] = "";
 
 	if (!pt_read_line("/sys/hypervisor/guest_type", type, sizeof(type)) &&
 	    !strcmp(type, "PV")) {
@@ -501,9 +507,19 @@ static void pt_tlb_xen(struct pt_tlb *t)
 			 "CPUID: XenVMMXenVMM; /sys/hypervisor/guest_type is PV");
 		return;
 	}
-	t->mode = "unknown";
+	/* HVM and PVH guests flush with IPIs (Xen's own flush is for PV). */
+	t->mode = "ipi";
 	snprintf(t->evidence, sizeof(t->evidence),
-		 "CPUID: XenVMMXenVMM; no evidence of a PV guest (HVM/PVH flush with IPIs unless Xen PV)");
+		 "CPUID: XenVMMXenVMM; not a PV guest (/sys/hypervisor/guest_type: %s): "
+		 "HVM and PVH guests flush remote TLBs with IPIs", type[0] ? type : "unreadable");
+}
+
+/* QEMU TCG offers the guest no paravirtual feature: IPIs. */
+static void pt_tlb_tcg(struct pt_tlb *t)
+{
+	t->mode = "ipi";
+	snprintf(t->evidence, sizeof(t->evidence),
+		 "CPUID: TCGTCGTCGTCG (QEMU TCG emulation), which exposes no paravirtual TLB flush");
 }
 
 static void pt_tlb_from_cpuid(struct pt_tlb *t, const json_t *config)
@@ -525,6 +541,8 @@ static void pt_tlb_from_cpuid(struct pt_tlb *t, const json_t *config)
 		pt_tlb_hyperv(t, config);
 	else if (pt_cpuid_hv_base("XenVMMXenVMM"))
 		pt_tlb_xen(t);
+	else if (pt_cpuid_hv_base("TCGTCGTCGTCG"))
+		pt_tlb_tcg(t);
 	else
 		snprintf(t->evidence, sizeof(t->evidence),
 			 "CPUID: a hypervisor this tool does not know");
@@ -532,10 +550,16 @@ static void pt_tlb_from_cpuid(struct pt_tlb *t, const json_t *config)
 
 #else
 
+/* Other architectures flush remote TLBs their own way (arm64: broadcast TLBI). */
 static void pt_tlb_from_cpuid(struct pt_tlb *t, const json_t *config)
 {
+	(void)config;
+	t->mode = "arch";
+	t->source = "architecture";
 	snprintf(t->evidence, sizeof(t->evidence),
-		 "kernel log unreadable and no CPUID on this architecture");
+		 "not x86: this architecture's own remote TLB invalidation (arm64 broadcasts "
+		 "TLBI instructions, others use firmware or IPIs); the x86 IPI/PV distinction "
+		 "does not apply");
 }
 
 #endif
@@ -554,21 +578,31 @@ static bool pt_cpu_flag(const char *flag)
 	return false;
 }
 
-static void pt_tlb_detect(struct pt_tlb *t, const json_t *config)
+static void pt_tlb_detect(struct pt_tlb *t, const json_t *config, const char *machine)
 {
 	size_t len;
 
 	t->mode = "unknown";
 	t->source = NULL;
 	t->evidence[0] = '\0';
-	if (!pt_tlb_from_log(t))
+	if (!machine || !pt_is_x86(machine) || !pt_tlb_from_log(t))
 		pt_tlb_from_cpuid(t, config);
 	if (!t->source)
 		t->source = "none";
 	len = strlen(t->evidence);
-	if (!strcmp(t->mode, "ipi") && pt_cpu_flag("invlpgb"))
+	if (strcmp(t->mode, "ipi") || !pt_cpu_flag("invlpgb"))
+		return;
+	if (pt_config_is_y(config, "CONFIG_BROADCAST_TLB_FLUSH")) {
+		/* 6.15+: AMD's broadcast invalidation replaces the flush IPIs. */
+		t->mode = "invlpgb";
 		snprintf(t->evidence + len, sizeof(t->evidence) - len,
-			 "; note: the CPU has INVLPGB, which 6.15+ kernels with CONFIG_BROADCAST_TLB_FLUSH=y use instead of IPIs for some flushes");
+			 "; the CPU has INVLPGB and the kernel CONFIG_BROADCAST_TLB_FLUSH=y: "
+			 "remote flushes are broadcast, not IPIs");
+	} else {
+		snprintf(t->evidence + len, sizeof(t->evidence) - len,
+			 "; note: the CPU has INVLPGB, which 6.15+ kernels with "
+			 "CONFIG_BROADCAST_TLB_FLUSH=y use instead of IPIs");
+	}
 }
 
 /* ---- table-free mode --------------------------------------------------- */
@@ -632,7 +666,7 @@ static void pt_kinfo_init(struct pt_kinfo *k)
 	memset(k, 0, sizeof(*k));
 	k->uts_ok = uname(&k->uts) == 0;
 	k->config = pt_config(k->uts_ok ? k->uts.release : NULL);
-	pt_tlb_detect(&k->tlb, k->config);
+	pt_tlb_detect(&k->tlb, k->config, k->uts_ok ? k->uts.machine : NULL);
 	pt_table_free(k);
 }
 
@@ -833,20 +867,75 @@ static json_t *pt_kernel_full(const struct pt_kinfo *k)
 	return o;
 }
 
-json_t *pt_sysinfo(void)
+/* The rules' answer, kept beside the probe's (or alone when it cannot run). */
+static json_t *pt_tf_rules(const struct pt_kinfo *k)
+{
+	return json_pack("{s:s, s:s, s:s}", "mode", k->tf_mode, "source", "rules",
+			 "reason", k->tf_reason);
+}
+
+static json_t *pt_tlb_rules(const struct pt_kinfo *k)
+{
+	return json_pack("{s:s, s:s, s:s}", "mode", k->tlb.mode, "source", k->tlb.source,
+			 "evidence", k->tlb.evidence);
+}
+
+/*
+ * table_free and tlb_flush as observed by the probe where it could count
+ * them (source "probe", its counts as evidence), the rules otherwise.
+ */
+static void pt_paths_observed(json_t *o, const struct pt_kinfo *k, bool probe)
+{
+	json_t *tf = pt_tf_rules(k), *tlb = pt_tlb_rules(k), *paths = NULL;
+	const char *fp = NULL, *lp = NULL;
+	char why[400] = "not run (--no-probe)";
+
+	if (probe)
+		paths = pt_probe_paths(why, sizeof(why));
+	if (paths) {
+		fp = json_string_value(json_object_get(json_object_get(paths, "free"), "path"));
+		lp = json_string_value(json_object_get(json_object_get(paths, "flush"), "path"));
+	}
+	if (fp && strcmp(fp, "unknown") && strcmp(fp, "none")) {
+		json_decref(tf);
+		tf = json_pack("{s:s, s:s, s:O, s:o}", "mode", fp, "source", "probe",
+			       "evidence", json_object_get(json_object_get(paths, "free"), "counts"),
+			       "rules", pt_tf_rules(k));
+	} else {
+		json_object_set_new(tf, "probe", paths ? json_incref(json_object_get(paths, "free")) :
+				    json_pack("{s:s, s:s}", "path", "unknown", "reason", why));
+	}
+	if (lp && (!strcmp(lp, "ipi") || !strcmp(lp, "pv"))) {
+		json_decref(tlb);
+		tlb = json_pack("{s:s, s:s, s:O, s:o}", "mode", !strcmp(lp, "pv") ? "pv-kvm" : "ipi",
+				"source", "probe",
+				"evidence", json_object_get(json_object_get(paths, "flush"), "counts"),
+				"rules", pt_tlb_rules(k));
+	} else {
+		json_object_set_new(tlb, "probe", paths ? json_incref(json_object_get(paths, "flush")) :
+				    json_pack("{s:s, s:s}", "path", "unknown", "reason", why));
+	}
+	if (paths)
+		json_object_set(o, "path_probe", json_object_get(paths, "probe"));
+	json_decref(paths);
+	json_object_set_new(o, "tlb_flush", tlb);
+	json_object_set_new(o, "table_free", tf);
+}
+
+json_t *pt_sysinfo(bool probe)
 {
 	struct pt_kinfo k;
 	json_t *o;
 
 	pt_kinfo_init(&k);
-	o = json_pack("{s:s, s:o, s:O, s:{s:s, s:s, s:s}, s:{s:s, s:s}, s:o}",
+	o = json_pack("{s:s, s:o, s:O}",
 		      "ptbench_version", PACKAGE_VERSION,
 		      "kernel", pt_kernel_full(&k),
-		      "config", k.config,
-		      "tlb_flush", "mode", k.tlb.mode, "source", k.tlb.source,
-		      "evidence", k.tlb.evidence,
-		      "table_free", "mode", k.tf_mode, "reason", k.tf_reason,
-		      "pt_reclaim", pt_config_bool(k.config, "CONFIG_PT_RECLAIM"));
+		      "config", k.config);
+	if (o) {
+		pt_paths_observed(o, &k, probe);
+		json_object_set_new(o, "pt_reclaim", pt_config_bool(k.config, "CONFIG_PT_RECLAIM"));
+	}
 	pt_kinfo_fini(&k);
 	if (!o)
 		return NULL;

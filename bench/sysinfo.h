@@ -2,10 +2,15 @@
 #ifndef PT_SYSINFO_H
 #define PT_SYSINFO_H
 
+#include <stdbool.h>
 #include <jansson.h>
 
-/* Everything `ptbench sysinfo` prints; a new reference. */
-json_t *pt_sysinfo(void);
+/*
+ * Everything `ptbench sysinfo` prints; a new reference.  With probe, the
+ * free and flush paths are observed by pt_probe_paths() where the path
+ * counters work (source "probe"); the rules are the fallback.
+ */
+json_t *pt_sysinfo(bool probe);
 /* The short form embedded in every result as "kernel". */
 json_t *pt_sysinfo_kernel(void);
 
