@@ -1,21 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pt-teardown: build N PTE tables, then free them by munmap, MADV_DONTNEED
- * or mremap, and time only the freeing.  VmPTE proves how many tables each
- * operation built and freed.
+ * or an mremap shrink, and time only that call.  VmPTE proves how many
+ * tables each operation built and freed.
  *
  * Layout: the N 2 MiB slots are 2 MiB-aligned and fenced by PROT_NONE guard
  * slots (pt_reserve_slots()), so no other VMA shares their page tables and
- * free_pgtables() may free every one of them.  Between operations a
- * PROT_NONE placeholder holds the slots, so no other mapping lands there.
+ * free_pgtables() may free every one of them.
+ *
+ * Ownership: between operations a PROT_NONE placeholder holds every range
+ * of the reservation, so no mmap(NULL) of another thread (a new malloc
+ * arena, a thread stack) lands there.  Mapping over a placeholder uses
+ * MAP_FIXED, which replaces it atomically.  Only the freeing call itself
+ * leaves a hole (munmap, the shrink: that is what is measured), and the
+ * placeholder goes back with MAP_FIXED_NOREPLACE right after it.  If that
+ * fails, another mapping sits in the hole: the range is recorded as lost
+ * and task_fini() unmaps everything but it.  Unmapping the whole
+ * reservation there once unmapped a helper thread's malloc arena, which
+ * then died of SIGSEGV at thread exit.  And the timed task opens no hole
+ * before the helpers are set up (helpers_set_up()), which removes the
+ * mmaps that were known to land there.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "ptbench.h"
 
@@ -33,7 +49,9 @@ static const struct pt_opt opts[] = {
 	{ "via", PT_OPT_ENUM, "munmap", "munmap|dontneed|mremap",
 	  "How the tables are freed: munmap(2) of the region; madvise(MADV_DONTNEED) "
 	  "over it (frees empty tables only with CONFIG_PT_RECLAIM, Linux 6.14+); or "
-	  "mremap(2) shrinking the region to one page.",
+	  "mremap(2) shrinking a mapping of one page plus the slots back to that "
+	  "page, which unmaps the slots: the munmap path again, entered through "
+	  "mremap.",
 	  offsetof(struct params, via), 0, 0 },
 	{ NULL },
 };
@@ -41,15 +59,55 @@ static const struct pt_opt opts[] = {
 /* Per-task counters in t->aux[] */
 enum { AUX_BUILT, AUX_FREED, AUX_FREE_NS, AUX_SHORT };
 
+/* A range of the reservation this task no longer knows it owns. */
+struct range {
+	char *at;
+	size_t len;
+};
+
+#define MAX_LOST	2
+
 struct region {
 	void *base;		/* the reservation, guards included */
 	size_t len;
-	char *start;		/* first slot */
+	char *src;		/* the slots */
 	char *stub;		/* mremap: the page kept below the slots */
 	uint64_t left;		/* tables the last operation did not free */
+	struct range lost[MAX_LOST];
+	unsigned nlost;
+	bool lost_all;		/* more unknown ranges than lost[] holds */
+};
+
+/* What VmPTE says about one operation, in tables of 4 KiB. */
+struct op {
+	uint64_t ns;		/* the freeing call */
+	uint64_t built;		/* by the untimed build step */
+	uint64_t freed;		/* by the freeing call */
+};
+
+/* The run's, in run->priv */
+struct state {
+	uint64_t ops, built, freed, short_ops;	/* totals over repetitions */
+	atomic_ulong helpers_ready;		/* helper task_init()s, all reps */
 };
 
 static volatile char hot_page[4096] __attribute__((aligned(4096)));
+/* Timed task_init()s so far: one per repetition, warm-up included. */
+static unsigned long timed_inits;
+
+/* PTBENCH_TEST_INTRUDE=N: tests/pt-teardown-intrude.sh, see test_intrude() */
+static unsigned long intrude_at;
+static unsigned long holes_seen;
+static char *intruder;
+
+static const char *via_name(int via)
+{
+	static const char *const names[] = {
+		"munmap", "dontneed", "mremap",
+	};
+
+	return names[via];
+}
 
 static size_t span(const struct params *p)
 {
@@ -69,15 +127,121 @@ static uint64_t mem_needed(const struct pt_run *run)
 	return p->tables * 2 * PT_PAGE_SIZE;
 }
 
-static int map_slots(struct pt_task *t, char *at, size_t len)
+/* ---- what this task owns ---------------------------------------------- */
+
+/*
+ * A failed call may have left [at, at + len) unmapped, or another mapping
+ * may sit there now: this task no longer knows it owns the range, and
+ * task_fini() leaves it alone.
+ */
+static void lose(struct region *r, char *at, size_t len)
+{
+	if (r->nlost == MAX_LOST) {
+		r->lost_all = true;
+		return;
+	}
+	r->lost[r->nlost].at = at;
+	r->lost[r->nlost].len = len;
+	r->nlost++;
+}
+
+/* Unmap the reservation, all but the lost ranges. */
+static void unmap_owned(struct region *r)
+{
+	char *pos = r->base, *end = (char *)r->base + r->len;
+	struct range *lo = r->lost, tmp;
+
+	if (r->lost_all)
+		return;
+	if (r->nlost == 2 && lo[1].at < lo[0].at) {
+		tmp = lo[0];
+		lo[0] = lo[1];
+		lo[1] = tmp;
+	}
+	for (unsigned i = 0; i < r->nlost; i++) {
+		if (lo[i].at > pos)
+			munmap(pos, (size_t)(lo[i].at - pos));
+		if (lo[i].at + lo[i].len > pos)
+			pos = lo[i].at + lo[i].len;
+	}
+	if (end > pos)
+		munmap(pos, (size_t)(end - pos));
+}
+
+#define INTRUDER_MARK	"pt-teardown test intruder"
+
+/*
+ * The test hook's page must have outlived the task: read it back at exit
+ * with process_vm_readv(), which fails with EFAULT where a plain read
+ * would die of SIGSEGV.
+ */
+static void check_intruder(void)
+{
+	char buf[sizeof(INTRUDER_MARK)];
+	struct iovec local = { buf, sizeof(buf) };
+	struct iovec remote = { intruder, sizeof(buf) };
+	const char *state = "is intact";
+
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)sizeof(buf))
+		state = "is gone";
+	else if (memcmp(buf, INTRUDER_MARK, sizeof(buf)))
+		state = "was replaced";
+	fprintf(stderr, "ptbench: test: the page put into the hole at %p %s\n",
+		(void *)intruder, state);
+}
+
+/*
+ * Test hook, PTBENCH_TEST_INTRUDE=N (tests/pt-teardown-intrude.sh): in the
+ * Nth hole a freeing call leaves, map a page before the placeholder goes
+ * back, as a new malloc arena or thread stack of another thread could.
+ * Only the timed task counts holes, and repetitions run one after the
+ * other, so the counter needs no lock.
+ */
+static void test_intrude(char *hole, size_t len)
+{
+	char *at = hole + (len / 2 & ~(PT_PAGE_SIZE - 1));
+
+	if (!intrude_at || ++holes_seen != intrude_at)
+		return;
+	if (mmap(at, PT_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != at) {
+		fprintf(stderr, "ptbench: test: cannot map a page at %p: %s\n",
+			(void *)at, strerror(errno));
+		return;
+	}
+	memcpy(at, INTRUDER_MARK, sizeof(INTRUDER_MARK));
+	intruder = at;
+	atexit(check_intruder);
+	fprintf(stderr, "ptbench: test: mapped a page at %p, in the hole %p-%p\n",
+		(void *)at, (void *)hole, (void *)(hole + len));
+}
+
+static int map_slots(struct pt_task *t, struct region *r, char *at, size_t len)
 {
 	if (!pt_slots_map(at, len))
 		return 0;
+	/* MAP_FIXED may have removed the placeholder before it failed. */
+	lose(r, at, len);
 	pt_task_fail(t, "mapping %zu bytes at %p: %s", len, (void *)at, strerror(errno));
 	return -1;
 }
 
-/* Build the tables: map (munmap path), grow (mremap path), then write. */
+/* The placeholder back over the hole a freeing call left. */
+static int hold(struct pt_task *t, struct region *r, char *at, size_t len)
+{
+	test_intrude(at, len);
+	if (!pt_slots_hold(at, len))
+		return 0;
+	lose(r, at, len);
+	pt_task_fail(t, "re-reserving %zu bytes at %p after freeing: %s%s", len, (void *)at,
+		     strerror(errno), errno == EEXIST ?
+		     " (another mapping took the range while it was free; it is left alone)" : "");
+	return -1;
+}
+
+/* ---- one operation ------------------------------------------------------ */
+
+/* Build the tables: map the slots over the placeholder, then write. */
 static int build(struct pt_task *t, struct region *r)
 {
 	const struct params *p = t->run->params;
@@ -85,34 +249,27 @@ static int build(struct pt_task *t, struct region *r)
 
 	switch (p->via) {
 	case VIA_MUNMAP:
-		if (map_slots(t, r->start, len))
+		if (map_slots(t, r, r->src, len))
 			return -1;
 		break;
 	case VIA_MREMAP:
-		/* Growing in place needs the range free: drop the placeholder. */
-		if (munmap(r->start, len) ||
-		    mremap(r->stub, PT_PAGE_SIZE, PT_PAGE_SIZE + len, 0) != r->stub) {
-			pt_task_fail(t, "mremap grow: %s", strerror(errno));
+		/*
+		 * The stub and the slots as one VMA, over the stub and the
+		 * placeholder at once.  Growing the stub in place instead
+		 * needs the slots unmapped first: a hole another thread's
+		 * mmap could take.
+		 */
+		if (map_slots(t, r, r->stub, PT_PAGE_SIZE + len))
 			return -1;
-		}
 		break;
+	case VIA_DONTNEED:
+		break;			/* one lasting mapping */
 	}
-	pt_slots_touch(r->start, len);
+	pt_slots_touch(r->src, len);
 	return 0;
 }
 
-/* After the timed freeing: the placeholder back over the emptied slots. */
-static int restore(struct pt_task *t, struct region *r)
-{
-	const struct params *p = t->run->params;
-
-	if (p->via == VIA_DONTNEED || !pt_slots_hold(r->start, span(p)))
-		return 0;
-	pt_task_fail(t, "re-reserving the slots: %s%s", strerror(errno),
-		     errno == EEXIST ? " (another mapping took them)" : "");
-	return -1;
-}
-
+/* The timed call. */
 static int free_tables(struct pt_task *t, struct region *r)
 {
 	const struct params *p = t->run->params;
@@ -121,67 +278,146 @@ static int free_tables(struct pt_task *t, struct region *r)
 
 	switch (p->via) {
 	case VIA_MUNMAP:
-		ret = munmap(r->start, len);
+		ret = munmap(r->src, len);
 		break;
 	case VIA_DONTNEED:
-		ret = madvise(r->start, len, MADV_DONTNEED);
+		ret = madvise(r->src, len, MADV_DONTNEED);
 		break;
 	case VIA_MREMAP:
 		ret = mremap(r->stub, PT_PAGE_SIZE + len, PT_PAGE_SIZE, 0) == r->stub ? 0 : -1;
 		break;
 	}
-	if (ret)
-		pt_task_fail(t, "freeing the tables: %s", strerror(errno));
-	return ret;
+	if (!ret)
+		return 0;
+	pt_task_fail(t, "freeing the tables via %s: %s", via_name(p->via), strerror(errno));
+	if (p->via != VIA_DONTNEED)
+		lose(r, r->src, len);
+	return -1;
+}
+
+/*
+ * Right after the timed call: the placeholder back over the hole it left,
+ * before anything else runs in this task.
+ */
+static int close_hole(struct pt_task *t, struct region *r)
+{
+	const struct params *p = t->run->params;
+
+	if (p->via == VIA_DONTNEED)
+		return 0;		/* madvise leaves the mapping */
+	return hold(t, r, r->src, span(p));
+}
+
+/* Tables of 4 KiB in a VmPTE difference; none if it is not positive. */
+static uint64_t tables_of(long kb)
+{
+	return kb > 0 ? (uint64_t)kb / 4 : 0;
+}
+
+/*
+ * Build, time the freeing call, put the placeholder back; VmPTE before the
+ * build (v0), after it (v1) and after the call (v2).  The placeholder
+ * (PROT_NONE, never touched) builds no table.
+ */
+static int operate(struct pt_task *t, struct region *r, struct op *o)
+{
+	long v0, v1, v2;
+	uint64_t t0, t1;
+
+	v0 = pt_vmpte_kb();
+	if (build(t, r))
+		return -1;
+	v1 = pt_vmpte_kb();
+	t0 = pt_now_ns();
+	if (free_tables(t, r))
+		return -1;
+	t1 = pt_now_ns();
+	if (close_hole(t, r))
+		return -1;
+	v2 = pt_vmpte_kb();
+	if (v0 < 0 || v1 < 0 || v2 < 0) {
+		pt_task_fail(t, "cannot read VmPTE from /proc/self/status");
+		return -1;
+	}
+	o->ns = t1 - t0;
+	o->built = tables_of(v1 - v0);
+	o->freed = tables_of(v1 - v2);
+	return 0;
+}
+
+/* ---- tasks -------------------------------------------------------------- */
+
+static int region_init(struct pt_task *t, struct region *r)
+{
+	const struct params *p = t->run->params;
+	size_t len = span(p);
+
+	r->src = pt_reserve_slots(p->tables, &r->base, &r->len);
+	if (!r->src) {
+		pt_task_fail(t, "cannot reserve %llu slots: %s",
+			     (unsigned long long)p->tables, strerror(errno));
+		return -1;
+	}
+	switch (p->via) {
+	case VIA_DONTNEED:
+		return map_slots(t, r, r->src, len);
+	case VIA_MREMAP:
+		/* The last page of the lower guard slot: no slot's table. */
+		r->stub = r->src - PT_PAGE_SIZE;
+		break;
+	}
+	return 0;
+}
+
+/*
+ * The helpers' first malloc() (in pt_place_bind(), through hwloc) creates
+ * their malloc arenas: an mmap(NULL) of 128 MiB, the size of the 64-slot
+ * hole an operation leaves, and the controller maps their stacks before
+ * they run.  Open no hole before every helper of this repetition is past
+ * that; a helper that failed stops the run, and then nothing is opened.
+ */
+static bool helpers_set_up(struct pt_task *t)
+{
+	struct state *st = t->run->priv;
+	unsigned long want = ++timed_inits * (t->run->ntasks - 1);
+
+	while (atomic_load(&st->helpers_ready) < want) {
+		if (atomic_load(&t->run->stop))
+			return false;
+		sched_yield();
+	}
+	return true;
 }
 
 static int task_init(struct pt_task *t)
 {
 	const struct params *p = t->run->params;
+	struct state *st = t->run->priv;
 	struct region *r;
-	uint64_t freed;
-	long v0, v1;
+	struct op o;
 
-	if (t->role != PT_TIMED)
+	if (t->role != PT_TIMED) {
+		atomic_fetch_add(&st->helpers_ready, 1);
 		return 0;
+	}
+	if (!helpers_set_up(t))
+		return 0;		/* the failed task says why */
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -1;
 	t->priv = r;
-	r->start = pt_reserve_slots(p->tables, &r->base, &r->len);
-	if (!r->start) {
-		pt_task_fail(t, "cannot reserve %llu slots: %s",
-			     (unsigned long long)p->tables, strerror(errno));
+	if (region_init(t, r))
 		return -1;
-	}
-	if (p->via == VIA_DONTNEED && map_slots(t, r->start, span(p)))
-		return -1;		/* one lasting mapping */
-	if (p->via == VIA_MREMAP) {
-		/*
-		 * A stub page that grows over the slots and shrinks back: the
-		 * last page of the lower guard.  Its own PTE table lives in the
-		 * guard slot, which no operation touches.
-		 */
-		r->stub = r->start - PT_PAGE_SIZE;
-		if (map_slots(t, r->stub, PT_PAGE_SIZE))
-			return -1;
-		r->stub[0] = 1;
-	}
 	/*
-	 * One untimed cycle, so upper-level tables (and a sanitizer's shadow
-	 * tables) exist before measuring.  The PTE tables it does not free
-	 * (all of them when the kernel frees none) stay for the next build:
-	 * after a build the region has all its tables, so what stays is what
-	 * was asked for less what was freed.
+	 * One untimed operation first, so upper-level tables (and a
+	 * sanitizer's shadow tables) exist before measuring.  The PTE tables
+	 * it does not free (all of them when the kernel frees none) stay for
+	 * the next build: after a build the region has all its tables, so
+	 * what stays is what was asked for less what was freed.
 	 */
-	if (build(t, r))
+	if (operate(t, r, &o))
 		return -1;
-	v0 = pt_vmpte_kb();
-	if (free_tables(t, r) || restore(t, r))
-		return -1;
-	v1 = pt_vmpte_kb();
-	freed = v0 > v1 ? (uint64_t)((v0 - v1) / 4) : 0;
-	r->left = p->tables > freed ? p->tables - freed : 0;
+	r->left = p->tables > o.freed ? p->tables - o.freed : 0;
 	return 0;
 }
 
@@ -192,7 +428,7 @@ static void task_fini(struct pt_task *t)
 	if (!r)
 		return;
 	if (r->base)
-		munmap(r->base, r->len);
+		unmap_owned(r);
 	free(r);
 	t->priv = NULL;
 }
@@ -208,54 +444,36 @@ static void task(struct pt_task *t)
 {
 	const struct params *p = t->run->params;
 	struct region *r = t->priv;
-	long v0, v1, v2;
-	uint64_t t0, t1, built, freed;
+	struct op o;
 
 	if (t->role != PT_TIMED)
 		return spin(t);
 	while (pt_continue(t)) {
-		v0 = pt_vmpte_kb();
-		if (build(t, r))
+		if (operate(t, r, &o))
 			return;
-		v1 = pt_vmpte_kb();
-		t0 = pt_now_ns();
-		if (free_tables(t, r))
-			return;
-		t1 = pt_now_ns();
-		v2 = pt_vmpte_kb();
-		if (restore(t, r))
-			return;
-		if (v0 < 0 || v1 < 0 || v2 < 0) {
-			pt_task_fail(t, "cannot read VmPTE from /proc/self/status");
-			return;
-		}
 		/*
 		 * A kernel that does not free the tables (MADV_DONTNEED without
 		 * CONFIG_PT_RECLAIM) leaves them for the next build, which then
 		 * builds none: the tables asked for are those built now plus
 		 * those left from the operation before.
 		 */
-		built = v1 > v0 ? (uint64_t)((v1 - v0) / 4) : 0;
-		freed = v1 > v2 ? (uint64_t)((v1 - v2) / 4) : 0;
-		t->aux[AUX_BUILT] += built;
-		t->aux[AUX_FREED] += freed;
-		t->aux[AUX_SHORT] += built + r->left != p->tables;
-		r->left = p->tables > freed ? p->tables - freed : 0;
-		t->aux[AUX_FREE_NS] += t1 - t0;
-		pt_hist_add(&t->hist[0], t1 - t0);
+		t->aux[AUX_BUILT] += o.built;
+		t->aux[AUX_FREED] += o.freed;
+		t->aux[AUX_SHORT] += o.built + r->left != p->tables;
+		r->left = p->tables > o.freed ? p->tables - o.freed : 0;
+		t->aux[AUX_FREE_NS] += o.ns;
+		pt_hist_add(&t->hist[0], o.ns);
 		t->ops++;
 	}
 }
 
-struct totals {
-	uint64_t ops, built, freed, short_ops;
-};
+/* ---- results ------------------------------------------------------------ */
 
 static void report(struct pt_run *run)
 {
 	const struct params *p = run->params;
 	struct pt_task *t = &run->tasks[0];
-	struct totals *tot = run->priv;
+	struct state *tot = run->priv;
 	double ops = (double)t->ops, v;
 
 	if (!t->ops) {
@@ -277,18 +495,26 @@ static void report(struct pt_run *run)
 	tot->short_ops += t->aux[AUX_SHORT];
 }
 
-static const char *via_name(int via)
+static void finding(struct pt_run *run)
 {
-	static const char *const names[] = { "munmap", "dontneed", "mremap" };
+	const struct params *p = run->params;
+	struct state *tot = run->priv;
+	unsigned long long asked = (unsigned long long)p->tables;
+	char msg[200];
 
-	return names[via];
+	if (tot->freed)
+		snprintf(msg, sizeof(msg), "%.2f of %llu tables per operation freed via %s",
+			 (double)tot->freed / (double)tot->ops, asked, via_name(p->via));
+	else
+		snprintf(msg, sizeof(msg),
+			 "none: this kernel frees no page tables via %s", via_name(p->via));
+	pt_finding(run, "tables_freed", json_string(msg));
 }
 
 static void finish(struct pt_run *run)
 {
 	const struct params *p = run->params;
-	struct totals *tot = run->priv;
-	char msg[200];
+	struct state *tot = run->priv;
 
 	pt_check(run, "tables-built", tot->ops && !tot->short_ops,
 		 "%llu of %llu operations had the %llu tables asked for in place (VmPTE)",
@@ -296,19 +522,15 @@ static void finish(struct pt_run *run)
 		 (unsigned long long)tot->ops, (unsigned long long)p->tables);
 	if (!tot->ops)
 		return;
-	if (!tot->freed)
-		snprintf(msg, sizeof(msg),
-			 "none: this kernel frees no page tables via %s", via_name(p->via));
-	else
-		snprintf(msg, sizeof(msg), "%.2f of %llu tables per operation freed via %s",
-			 (double)tot->freed / (double)tot->ops,
-			 (unsigned long long)p->tables, via_name(p->via));
-	pt_finding(run, "tables_freed", json_string(msg));
+	finding(run);
 }
 
 static int setup(struct pt_run *run)
 {
-	run->priv = calloc(1, sizeof(struct totals));
+	const char *s = getenv("PTBENCH_TEST_INTRUDE");
+
+	intrude_at = s ? strtoul(s, NULL, 10) : 0;
+	run->priv = calloc(1, sizeof(struct state));
 	hot_page[0] = 1;
 	return run->priv ? 0 : -1;
 }
@@ -336,7 +558,15 @@ PT_BENCH(pt_teardown) = {
 		"operation, from VmPTE in /proc/self/status), tlb_shootdowns_per_op. A "
 		"kernel that frees no table on the chosen path (MADV_DONTNEED without "
 		"CONFIG_PT_RECLAIM) shows tables_freed 0 and says so under findings; that "
-		"is a result, not an error.",
+		"is a result, not an error.\n\n"
+		"Between operations a PROT_NONE placeholder holds every range of the "
+		"reservation, so that no mmap of another thread (a new malloc arena, a "
+		"thread stack) lands in it; a build maps over the placeholder with "
+		"MAP_FIXED, which replaces it at once. Only the timed call leaves a hole "
+		"(the unmapped slots), and the placeholder goes back right after it with "
+		"MAP_FIXED_NOREPLACE. If another mapping took the hole meanwhile, the run "
+		"fails with a message saying so (exit status 1) and leaves that range "
+		"alone instead of unmapping it.",
 	.opts = opts,
 	.params_size = sizeof(struct params),
 	.flags = PT_THREADS_ONLY,

@@ -67,9 +67,14 @@ void *pt_reserve_slots(size_t slots, void **base, size_t *len)
 	return (void *)(start + PT_PMD_SIZE);
 }
 
+/*
+ * MAP_FIXED replaces the caller's own placeholder in one step: the range is
+ * never free for another thread's mmap.  A MAP_FIXED mmap that fails may
+ * have removed what was there, so after a failure the caller no longer
+ * knows the range is its own.
+ */
 int pt_slots_map(void *start, size_t len)
 {
-	/* MAP_FIXED replaces only our own placeholder here. */
 	void *p = mmap(start, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 
@@ -78,6 +83,11 @@ int pt_slots_map(void *start, size_t len)
 	return madvise(start, len, MADV_NOHUGEPAGE);
 }
 
+/*
+ * MAP_FIXED_NOREPLACE: over a hole only.  EEXIST means another mapping
+ * took (part of) the hole since it opened; the caller must then leave the
+ * whole range alone, since it cannot tell which part is whose.
+ */
 int pt_slots_hold(void *start, size_t len)
 {
 	void *p = mmap(start, len, PROT_NONE,
