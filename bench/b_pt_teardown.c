@@ -469,20 +469,31 @@ static void task(struct pt_task *t)
 
 /* ---- results ------------------------------------------------------------ */
 
+/* One freeing call's latency at quantile q, in microseconds. */
+static double quantile_us(const struct pt_task *t, double q)
+{
+	return pt_hist_quantile(&t->hist[0], q) / 1e3;
+}
+
 static void report(struct pt_run *run)
 {
 	const struct params *p = run->params;
 	struct pt_task *t = &run->tasks[0];
 	struct state *tot = run->priv;
-	double ops = (double)t->ops, v;
+	double ops = (double)t->ops, ns = (double)t->aux[AUX_FREE_NS], v;
 
 	if (!t->ops) {
 		pt_warn(run, "repetition %u completed no operation", run->rep + 1);
 		return;
 	}
-	pt_metric(run, "ns_per_table", "ns", PT_LOWER,
-		  (double)t->aux[AUX_FREE_NS] / ops / (double)p->tables);
-	pt_metric(run, "free_us_p50", "us", PT_LOWER, pt_hist_quantile(&t->hist[0], 0.5) / 1e3);
+	/* Per table asked for, freed or not: comparable across kernels. */
+	pt_metric(run, "ns_per_table", "ns", PT_LOWER, ns / ops / (double)p->tables);
+	/* Per table VmPTE saw freed; none freed is no sample (NAN: null). */
+	pt_metric(run, "ns_per_freed_table", "ns", PT_LOWER,
+		  t->aux[AUX_FREED] ? ns / (double)t->aux[AUX_FREED] : NAN);
+	pt_metric(run, "free_us_p50", "us", PT_LOWER, quantile_us(t, 0.5));
+	pt_metric(run, "free_us_p99", "us", PT_LOWER, quantile_us(t, 0.99));
+	pt_metric(run, "free_us_p999", "us", PT_LOWER, quantile_us(t, 0.999));
 	pt_metric(run, "tables_built", "tables", PT_INFO, (double)t->aux[AUX_BUILT] / ops);
 	pt_metric(run, "tables_freed", "tables", PT_INFO, (double)t->aux[AUX_FREED] / ops);
 	if (pt_counter(run, "interrupts:TLB", &v))
@@ -523,6 +534,10 @@ static void finish(struct pt_run *run)
 	if (!tot->ops)
 		return;
 	finding(run);
+	if (!tot->freed)
+		pt_metric_unsupported(run, "ns_per_freed_table", "ns", PT_LOWER,
+				      "no table was freed via %s on this kernel",
+				      via_name(p->via));
 }
 
 static int setup(struct pt_run *run)
@@ -553,12 +568,22 @@ PT_BENCH(pt_teardown) = {
 		"the mm is live there, so the flush that must precede freeing a table goes "
 		"to remote CPUs (an IPI, or a paravirtual flush hypercall in a guest), and "
 		"with RCU table free the tables are freed after a grace period.\n\n"
-		"Metrics: ns_per_table (time of the freeing call divided by --tables), "
-		"free_us_p50 (median freeing call), tables_built and tables_freed (per "
-		"operation, from VmPTE in /proc/self/status), tlb_shootdowns_per_op. A "
-		"kernel that frees no table on the chosen path (MADV_DONTNEED without "
-		"CONFIG_PT_RECLAIM) shows tables_freed 0 and says so under findings; that "
-		"is a result, not an error.\n\n"
+		"Metrics: ns_per_table (time of the freeing call divided by --tables, the "
+		"tables asked for, freed or not), ns_per_freed_table (the same time "
+		"divided by the tables VmPTE saw freed; a repetition that freed none has "
+		"a null sample, and a run that freed none lists the metric under "
+		"unsupported_metrics with the reason), free_us_p50, free_us_p99 and "
+		"free_us_p999 (median, 99th and 99.9th percentile of one freeing call, "
+		"from a log-linear histogram with buckets about 1% wide; the p99.9 of a "
+		"repetition of fewer than 1000 operations is its slowest one), "
+		"tables_built and tables_freed (per operation, from VmPTE in "
+		"/proc/self/status), tlb_shootdowns_per_op. A kernel that frees no table "
+		"on the chosen path (MADV_DONTNEED without CONFIG_PT_RECLAIM) shows "
+		"tables_freed 0 and says so under findings; that is a result, not an "
+		"error.\n\n"
+		"Self-check tables-built: before every timed call the --tables tables were "
+		"in place: those the build added plus those the operation before left "
+		"(VmPTE).\n\n"
 		"Between operations a PROT_NONE placeholder holds every range of the "
 		"reservation, so that no mmap of another thread (a new malloc arena, a "
 		"thread stack) lands in it; a build maps over the placeholder with "
