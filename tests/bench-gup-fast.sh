@@ -3,13 +3,36 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 pt_tmpdir
 short=(--duration 0.5 --reps 2 --warmup 0.1 -q)
+# Runs with walkers: phases of 100 ms or more.
+long=(--duration 1 --reps 2 --warmup 0.1 -q)
 
 [ "$(nproc)" -ge 2 ] || skip "needs 2 CPUs: a walker and an unmapper"
+# The phases are timed: no other test of this tree running meanwhile.
+pt_machine_alone
+
+# walker_run FILE ARG...: ptbench run gup-fast ARG... -o FILE, once more if
+# the result shows a task that got no CPU for a whole phase (a walker phase
+# with munmaps but no walk fails walkers-concurrent; a phase with no munmap
+# lowers phases_*). On a machine loaded by other work that happens now and
+# then; a broken alternation fails both runs, and the assertions after.
+# shellcheck disable=SC2016 # a jq program
+walker_run() {
+	local r=$1
+	shift
+	expect_exit 0 "$PTBENCH" run gup-fast "$@" -o "$r"
+	if ! "$JQ" -e '.params.pairs as $n | (.checks[] | select(.name == "walkers-concurrent") | .ok) and
+		all(.metrics.phases_baseline.samples[], .metrics.phases_walker.samples[]; . >= $n - 1)' \
+		"$r" >/dev/null; then
+		printf 'retrying once, a task was starved: %s\n' \
+			"$("$JQ" -c '[.metrics.phases_baseline.samples, .metrics.phases_walker.samples,
+				(.checks[] | select(.name == "walkers-concurrent") | .detail)]' "$r")"
+		expect_exit 0 "$PTBENCH" run gup-fast "$@" -o "$r"
+	fi
+}
 
 for walker in futex vmsplice; do
 	r="$T/$walker.json"
-	expect_exit 0 "$PTBENCH" run gup-fast --walkers 1 --walker "$walker" --unmappers 1 --tables 8 \
-		"${short[@]}" -o "$r"
+	walker_run "$r" --walkers 1 --walker "$walker" --unmappers 1 --tables 8 "${long[@]}"
 	validate_result "$r"
 	jq_true "$r" ".params.walker == \"$walker\" and .params.tasks == 2" "walker and tasks recorded"
 	for m in unmap_ns_p50 unmap_ns_p99 unmap_ns_p50_baseline unmap_ns_p99_baseline; do
@@ -19,9 +42,11 @@ for walker in futex vmsplice; do
 	jq_true "$r" '[.metrics.unmap_ns_p50.samples, .metrics.unmap_ns_p99.samples] | transpose |
 		all(.[]; .[0] <= .[1])' "$walker: p50 <= p99"
 	# 4 pairs by default: each repetition alternates 4 baseline and 4
-	# walker phases, and each of them had munmaps.
-	jq_true "$r" '.params.pairs == 4 and .metrics.phases_baseline.samples == [4, 4] and
-		.metrics.phases_walker.samples == [4, 4]' "$walker: 4 phases of each kind per repetition"
+	# walker phases of 125 ms. Each has munmaps unless the unmapper got no
+	# CPU for a whole phase, which a loaded machine may do once: at least 3.
+	jq_true "$r" '.params.pairs == 4 and
+		all(.metrics.phases_baseline.samples[], .metrics.phases_walker.samples[]; . >= 3 and . <= 4)' \
+		"$walker: 3 or 4 phases of each kind per repetition"
 	jq_true "$r" '.checks[] | select(.name == "walkers-concurrent") | .ok and
 		(.detail | test("2 repetitions of 4 baseline and 4 walker phases"))' \
 		"$walker: walkers walked in every walker phase, concurrently with unmaps"
@@ -31,8 +56,8 @@ jq_true "$T/futex.json" '.metrics.walker_pages_per_walk.samples == [1, 1]' "a fu
 
 # The heavier walker: 64 pages per vmsplice walk, against the futex's one.
 r="$T/heavy.json"
-expect_exit 0 "$PTBENCH" run gup-fast --walkers 1 --walker vmsplice --walker-pages 64 --unmappers 1 \
-	--tables 8 --pairs 3 "${short[@]}" -o "$r"
+walker_run "$r" --walkers 1 --walker vmsplice --walker-pages 64 --unmappers 1 --tables 8 --pairs 3 \
+	"${long[@]}"
 validate_result "$r"
 jq_true "$r" '.params["walker-pages"] == 64 and .params.pairs == 3' "--walker-pages and --pairs recorded"
 jq_true "$r" '.metrics.walker_pages_per_walk.samples == [64, 64]' "vmsplice walks 64 pages per walk"
@@ -40,8 +65,8 @@ heavy=$("$JQ" '.metrics.walker_pages_per_walk.samples | min' "$r")
 light=$("$JQ" '.metrics.walker_pages_per_walk.samples | max' "$T/futex.json")
 awk -v h="$heavy" -v l="$light" 'BEGIN { exit !(h > l) }' ||
 	fail "the heavier walker walks $heavy pages per walk, the futex walker $light"
-jq_true "$r" '.metrics.phases_baseline.samples == [3, 3] and .metrics.phases_walker.samples == [3, 3]' \
-	"--pairs 3: 3 phases of each kind"
+jq_true "$r" 'all(.metrics.phases_baseline.samples[], .metrics.phases_walker.samples[]; . >= 2 and . <= 3)' \
+	"--pairs 3: 2 or 3 phases of each kind"
 jq_true "$r" '.checks[] | select(.name == "walkers-concurrent") | .ok' "heavy walker: self-check"
 pass "gup-fast heavier walker: $heavy pages per walk against $light"
 
@@ -49,7 +74,7 @@ r="$T/none.json"
 expect_exit 0 "$PTBENCH" run gup-fast --walkers 0 --unmappers 1 "${short[@]}" -o "$r"
 validate_result "$r"
 jq_true "$r" '.params.tasks == 1' "no walker: one task"
-jq_true "$r" '.metrics.phases_baseline.samples == [4, 4] and .metrics.phases_walker.samples == [4, 4]' \
+jq_true "$r" 'all(.metrics.phases_baseline.samples[], .metrics.phases_walker.samples[]; . >= 3 and . <= 4)' \
 	"no walker: the phases still alternate"
 pass "gup-fast without walkers"
 
