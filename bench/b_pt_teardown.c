@@ -1,24 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pt-teardown: build N PTE tables, then free them by munmap, MADV_DONTNEED
- * or an mremap shrink, and time only that call.  VmPTE proves how many
- * tables each operation built and freed.
+ * pt-teardown: build N PTE tables, then free them by munmap, MADV_DONTNEED,
+ * an mremap shrink or an mremap move, and time only that call.  VmPTE
+ * proves how many tables each operation built and freed.
  *
  * Layout: the N 2 MiB slots are 2 MiB-aligned and fenced by PROT_NONE guard
  * slots (pt_reserve_slots()), so no other VMA shares their page tables and
- * free_pgtables() may free every one of them.
+ * free_pgtables() may free every one of them.  The move modes reserve a
+ * second range, the destination, behind one more guard slot.
  *
  * Ownership: between operations a PROT_NONE placeholder holds every range
  * of the reservation, so no mmap(NULL) of another thread (a new malloc
  * arena, a thread stack) lands there.  Mapping over a placeholder uses
  * MAP_FIXED, which replaces it atomically.  Only the freeing call itself
- * leaves a hole (munmap, the shrink: that is what is measured), and the
- * placeholder goes back with MAP_FIXED_NOREPLACE right after it.  If that
- * fails, another mapping sits in the hole: the range is recorded as lost
- * and task_fini() unmaps everything but it.  Unmapping the whole
- * reservation there once unmapped a helper thread's malloc arena, which
- * then died of SIGSEGV at thread exit.  And the timed task opens no hole
- * before the helpers are set up (helpers_set_up()), which removes the
+ * leaves a hole (munmap, the shrink, the source of a move: that is what is
+ * measured), and the placeholder goes back with MAP_FIXED_NOREPLACE right
+ * after it.  If that fails, another mapping sits in the hole: the range is
+ * recorded as lost and task_fini() unmaps everything but it.  Unmapping the
+ * whole reservation there once unmapped a helper thread's malloc arena,
+ * which then died of SIGSEGV at thread exit.  And the timed task opens no
+ * hole before the helpers are set up (helpers_set_up()), which removes the
  * mmaps that were known to land there.
  */
 #include "config.h"
@@ -35,7 +36,7 @@
 
 #include "ptbench.h"
 
-enum via { VIA_MUNMAP, VIA_DONTNEED, VIA_MREMAP };
+enum via { VIA_MUNMAP, VIA_DONTNEED, VIA_MREMAP, VIA_MOVE, VIA_MOVE_UNALIGNED };
 
 struct params {
 	uint64_t tables;
@@ -46,18 +47,25 @@ static const struct pt_opt opts[] = {
 	{ "tables", PT_OPT_UINT, "64", NULL,
 	  "PTE tables built (one byte written per 2 MiB slot) and freed per operation.",
 	  offsetof(struct params, tables), 1, 65536 },
-	{ "via", PT_OPT_ENUM, "munmap", "munmap|dontneed|mremap",
-	  "How the tables are freed: munmap(2) of the region; madvise(MADV_DONTNEED) "
-	  "over it (frees empty tables only with CONFIG_PT_RECLAIM, Linux 6.14+); or "
-	  "mremap(2) shrinking a mapping of one page plus the slots back to that "
-	  "page, which unmaps the slots: the munmap path again, entered through "
-	  "mremap.",
+	{ "via", PT_OPT_ENUM, "munmap",
+	  "munmap|dontneed|mremap|mremap-move|mremap-move-unaligned",
+	  "How the tables are freed. munmap: munmap(2) of the region. dontneed: "
+	  "madvise(MADV_DONTNEED) over it, which frees empty tables only with "
+	  "CONFIG_PT_RECLAIM (Linux 6.14+). mremap: mremap(2) shrinks a mapping of "
+	  "one page plus the slots back to that page, which unmaps the slots: the "
+	  "munmap path again, entered through mremap. mremap-move: "
+	  "mremap(MREMAP_MAYMOVE|MREMAP_FIXED) moves the region to a second "
+	  "PMD-aligned range of the same size; move_normal_pmd() moves whole PTE "
+	  "tables, so none is freed, and the next operation moves them back. "
+	  "mremap-move-unaligned: the same move to one page past a PMD boundary: "
+	  "the kernel copies the PTEs into new tables at the destination and frees "
+	  "the region's own tables.",
 	  offsetof(struct params, via), 0, 0 },
 	{ NULL },
 };
 
 /* Per-task counters in t->aux[] */
-enum { AUX_BUILT, AUX_FREED, AUX_FREE_NS, AUX_SHORT };
+enum { AUX_BUILT, AUX_FREED, AUX_FREE_NS, AUX_SHORT, AUX_DEST };
 
 /* A range of the reservation this task no longer knows it owns. */
 struct range {
@@ -70,8 +78,12 @@ struct range {
 struct region {
 	void *base;		/* the reservation, guards included */
 	size_t len;
-	char *src;		/* the slots */
+	char *src;		/* the slots the next freeing call frees or moves */
+	char *dst;		/* move modes: where the move puts them */
 	char *stub;		/* mremap: the page kept below the slots */
+	char *dst_range;	/* mremap-move-unaligned: the destination's slots */
+	size_t dst_len;
+	bool src_built;		/* mremap-move: the tables moved last are at src */
 	uint64_t left;		/* tables the last operation did not free */
 	struct range lost[MAX_LOST];
 	unsigned nlost;
@@ -82,7 +94,8 @@ struct region {
 struct op {
 	uint64_t ns;		/* the freeing call */
 	uint64_t built;		/* by the untimed build step */
-	uint64_t freed;		/* by the freeing call */
+	uint64_t freed;		/* gone once the placeholders are back */
+	uint64_t dest;		/* built by the freeing call at its destination */
 };
 
 /* The run's, in run->priv */
@@ -103,7 +116,7 @@ static char *intruder;
 static const char *via_name(int via)
 {
 	static const char *const names[] = {
-		"munmap", "dontneed", "mremap",
+		"munmap", "dontneed", "mremap", "mremap-move", "mremap-move-unaligned",
 	};
 
 	return names[via];
@@ -122,9 +135,24 @@ static enum pt_role role(const struct pt_run *run, unsigned id)
 static uint64_t mem_needed(const struct pt_run *run)
 {
 	const struct params *p = run->params;
+	uint64_t pages = p->tables * 2;		/* one page and one table per slot */
 
-	/* One page and one PTE table per slot. */
-	return p->tables * 2 * PT_PAGE_SIZE;
+	/* The unaligned move's destination tables exist while it is mapped. */
+	if (p->via == VIA_MOVE_UNALIGNED)
+		pages += p->tables + 1;
+	return pages * PT_PAGE_SIZE;
+}
+
+/* Slots to reserve: the region, and for the moves a guard slot and the destination. */
+static size_t slots_needed(const struct params *p)
+{
+	switch (p->via) {
+	case VIA_MOVE:
+		return 2 * p->tables + 1;
+	case VIA_MOVE_UNALIGNED:
+		return 2 * p->tables + 2;	/* the destination has one slot more */
+	}
+	return p->tables;
 }
 
 /* ---- what this task owns ---------------------------------------------- */
@@ -249,6 +277,7 @@ static int build(struct pt_task *t, struct region *r)
 
 	switch (p->via) {
 	case VIA_MUNMAP:
+	case VIA_MOVE_UNALIGNED:
 		if (map_slots(t, r, r->src, len))
 			return -1;
 		break;
@@ -260,6 +289,11 @@ static int build(struct pt_task *t, struct region *r)
 		 * mmap could take.
 		 */
 		if (map_slots(t, r, r->stub, PT_PAGE_SIZE + len))
+			return -1;
+		break;
+	case VIA_MOVE:
+		/* After the first move, the moved tables are the ones to move. */
+		if (!r->src_built && map_slots(t, r, r->src, len))
 			return -1;
 		break;
 	case VIA_DONTNEED:
@@ -286,26 +320,61 @@ static int free_tables(struct pt_task *t, struct region *r)
 	case VIA_MREMAP:
 		ret = mremap(r->stub, PT_PAGE_SIZE + len, PT_PAGE_SIZE, 0) == r->stub ? 0 : -1;
 		break;
+	case VIA_MOVE:
+	case VIA_MOVE_UNALIGNED:
+		ret = mremap(r->src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+			     r->dst) == r->dst ? 0 : -1;
+		break;
 	}
 	if (!ret)
 		return 0;
 	pt_task_fail(t, "freeing the tables via %s: %s", via_name(p->via), strerror(errno));
 	if (p->via != VIA_DONTNEED)
 		lose(r, r->src, len);
+	if (p->via == VIA_MOVE || p->via == VIA_MOVE_UNALIGNED)
+		lose(r, r->dst, len);	/* MREMAP_FIXED unmaps it first */
 	return -1;
 }
 
 /*
  * Right after the timed call: the placeholder back over the hole it left,
- * before anything else runs in this task.
+ * before anything else runs in this task.  mremap-move then swaps the two
+ * ranges: the tables it moved are the next operation's.
  */
 static int close_hole(struct pt_task *t, struct region *r)
 {
 	const struct params *p = t->run->params;
+	char *moved = r->src;
 
 	if (p->via == VIA_DONTNEED)
 		return 0;		/* madvise leaves the mapping */
-	return hold(t, r, r->src, span(p));
+	if (hold(t, r, r->src, span(p)))
+		return -1;
+	if (p->via == VIA_MOVE) {
+		r->src = r->dst;
+		r->dst = moved;
+		r->src_built = true;
+	}
+	return 0;
+}
+
+/*
+ * mremap-move-unaligned, untimed: the placeholder back over the whole
+ * destination range (MAP_FIXED over this task's own mappings, no hole),
+ * which frees the tables the move built there.
+ */
+static int put_back(struct pt_task *t, struct region *r)
+{
+	if (!r->dst_range)
+		return 0;
+	if (mmap(r->dst_range, r->dst_len, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		 -1, 0) == r->dst_range)
+		return 0;
+	lose(r, r->dst_range, r->dst_len);
+	pt_task_fail(t, "putting the placeholder back over the destination: %s",
+		     strerror(errno));
+	return -1;
 }
 
 /* Tables of 4 KiB in a VmPTE difference; none if it is not positive. */
@@ -315,13 +384,15 @@ static uint64_t tables_of(long kb)
 }
 
 /*
- * Build, time the freeing call, put the placeholder back; VmPTE before the
- * build (v0), after it (v1) and after the call (v2).  The placeholder
- * (PROT_NONE, never touched) builds no table.
+ * Build, time the freeing call, put the placeholders back; VmPTE before
+ * the build (v0), after it (v1), after the call (v2), after the put-back
+ * (v3).  VmPTE is one number, so each difference is net: an unaligned move
+ * builds tables at the destination (v2 - v3, freed by the put-back) while
+ * it frees the region's, so what the call freed is v1 - v3.
  */
 static int operate(struct pt_task *t, struct region *r, struct op *o)
 {
-	long v0, v1, v2;
+	long v0, v1, v2, v3;
 	uint64_t t0, t1;
 
 	v0 = pt_vmpte_kb();
@@ -335,13 +406,17 @@ static int operate(struct pt_task *t, struct region *r, struct op *o)
 	if (close_hole(t, r))
 		return -1;
 	v2 = pt_vmpte_kb();
-	if (v0 < 0 || v1 < 0 || v2 < 0) {
+	if (put_back(t, r))
+		return -1;
+	v3 = r->dst_range ? pt_vmpte_kb() : v2;
+	if (v0 < 0 || v1 < 0 || v2 < 0 || v3 < 0) {
 		pt_task_fail(t, "cannot read VmPTE from /proc/self/status");
 		return -1;
 	}
 	o->ns = t1 - t0;
 	o->built = tables_of(v1 - v0);
-	o->freed = tables_of(v1 - v2);
+	o->freed = tables_of(v1 - v3);
+	o->dest = tables_of(v2 - v3);
 	return 0;
 }
 
@@ -352,10 +427,10 @@ static int region_init(struct pt_task *t, struct region *r)
 	const struct params *p = t->run->params;
 	size_t len = span(p);
 
-	r->src = pt_reserve_slots(p->tables, &r->base, &r->len);
+	r->src = pt_reserve_slots(slots_needed(p), &r->base, &r->len);
 	if (!r->src) {
-		pt_task_fail(t, "cannot reserve %llu slots: %s",
-			     (unsigned long long)p->tables, strerror(errno));
+		pt_task_fail(t, "cannot reserve %zu slots: %s", slots_needed(p),
+			     strerror(errno));
 		return -1;
 	}
 	switch (p->via) {
@@ -364,6 +439,14 @@ static int region_init(struct pt_task *t, struct region *r)
 	case VIA_MREMAP:
 		/* The last page of the lower guard slot: no slot's table. */
 		r->stub = r->src - PT_PAGE_SIZE;
+		break;
+	case VIA_MOVE:
+		r->dst = r->src + len + PT_PMD_SIZE;	/* past one guard slot */
+		break;
+	case VIA_MOVE_UNALIGNED:
+		r->dst_range = r->src + len + PT_PMD_SIZE;
+		r->dst_len = len + PT_PMD_SIZE;
+		r->dst = r->dst_range + PT_PAGE_SIZE;
 		break;
 	}
 	return 0;
@@ -409,15 +492,18 @@ static int task_init(struct pt_task *t)
 	if (region_init(t, r))
 		return -1;
 	/*
-	 * One untimed operation first, so upper-level tables (and a
-	 * sanitizer's shadow tables) exist before measuring.  The PTE tables
-	 * it does not free (all of them when the kernel frees none) stay for
-	 * the next build: after a build the region has all its tables, so
-	 * what stays is what was asked for less what was freed.
+	 * Untimed operations first, so upper-level tables (and a sanitizer's
+	 * shadow tables) exist before measuring: two for mremap-move, whose
+	 * second range is written only by the second.  The PTE tables they do
+	 * not free (all of them when the kernel frees none, or moves them)
+	 * stay for the next build: after a build the region has all its
+	 * tables, so what stays is what was asked for less what was freed.
 	 */
-	if (operate(t, r, &o))
-		return -1;
-	r->left = p->tables > o.freed ? p->tables - o.freed : 0;
+	for (int i = 0; i < (p->via == VIA_MOVE ? 2 : 1); i++) {
+		if (operate(t, r, &o))
+			return -1;
+		r->left = p->tables > o.freed ? p->tables - o.freed : 0;
+	}
 	return 0;
 }
 
@@ -453,12 +539,14 @@ static void task(struct pt_task *t)
 			return;
 		/*
 		 * A kernel that does not free the tables (MADV_DONTNEED without
-		 * CONFIG_PT_RECLAIM) leaves them for the next build, which then
-		 * builds none: the tables asked for are those built now plus
-		 * those left from the operation before.
+		 * CONFIG_PT_RECLAIM), or moves them (mremap-move), leaves them
+		 * for the next build, which then builds none: the tables asked
+		 * for are those built now plus those left from the operation
+		 * before.
 		 */
 		t->aux[AUX_BUILT] += o.built;
 		t->aux[AUX_FREED] += o.freed;
+		t->aux[AUX_DEST] += o.dest;
 		t->aux[AUX_SHORT] += o.built + r->left != p->tables;
 		r->left = p->tables > o.freed ? p->tables - o.freed : 0;
 		t->aux[AUX_FREE_NS] += o.ns;
@@ -496,6 +584,9 @@ static void report(struct pt_run *run)
 	pt_metric(run, "free_us_p999", "us", PT_LOWER, quantile_us(t, 0.999));
 	pt_metric(run, "tables_built", "tables", PT_INFO, (double)t->aux[AUX_BUILT] / ops);
 	pt_metric(run, "tables_freed", "tables", PT_INFO, (double)t->aux[AUX_FREED] / ops);
+	if (p->via == VIA_MOVE_UNALIGNED)
+		pt_metric(run, "dest_tables_built", "tables", PT_INFO,
+			  (double)t->aux[AUX_DEST] / ops);
 	if (pt_counter(run, "interrupts:TLB", &v))
 		pt_metric(run, "tlb_shootdowns_per_op", "shootdowns", PT_INFO, v / ops);
 	else
@@ -516,6 +607,10 @@ static void finding(struct pt_run *run)
 	if (tot->freed)
 		snprintf(msg, sizeof(msg), "%.2f of %llu tables per operation freed via %s",
 			 (double)tot->freed / (double)tot->ops, asked, via_name(p->via));
+	else if (p->via == VIA_MOVE)
+		snprintf(msg, sizeof(msg),
+			 "none: a PMD-aligned mremap move moves %llu tables and frees none",
+			 asked);
 	else
 		snprintf(msg, sizeof(msg),
 			 "none: this kernel frees no page tables via %s", via_name(p->via));
@@ -558,16 +653,45 @@ static void teardown(struct pt_run *run)
 
 PT_BENCH(pt_teardown) = {
 	.name = "pt-teardown",
-	.summary = "build N PTE tables, time freeing them (munmap, dontneed, mremap)",
+	.summary = "build N PTE tables, time freeing them (munmap, dontneed, mremap shrink or move)",
 	.description =
 		"Each operation writes one byte into each of --tables 2 MiB-aligned slots, "
 		"which builds one PTE table per slot (THP off), then frees the tables by "
-		"--via and times only that. The slots are fenced by PROT_NONE guard slots "
-		"so that no other VMA shares their page tables.\n\n"
+		"--via and times only that call. The slots are fenced by PROT_NONE guard "
+		"slots so that no other VMA shares their page tables.\n\n"
+		"--via mremap shrinks a mapping of one page plus the slots back to that "
+		"page: the slots are unmapped as by munmap, through mremap(2). The moves "
+		"are other paths. mremap-move moves the region with "
+		"MREMAP_MAYMOVE|MREMAP_FIXED to a second reserved range, PMD-aligned like "
+		"the first, and move_normal_pmd() moves each PTE table whole: no table is "
+		"freed, and findings says so (\"none: a PMD-aligned mremap move moves N "
+		"tables and frees none\"). The next operation moves the same tables back, "
+		"so past the two untimed operations that start each repetition no "
+		"operation builds any: tables_built is 0 and the self-check counts the "
+		"moved tables as in place. "
+		"mremap-move-unaligned moves the region to one page past a PMD boundary: "
+		"the kernel copies the PTEs into new tables at the destination (N+1 for N "
+		"slots, since each slot's PTEs straddle two destination slots) and frees "
+		"the region's N tables as it unmaps the old range. After each move the "
+		"destination is put back behind a placeholder, untimed, which frees the "
+		"tables built there.\n\n"
 		"Extra --tasks are threads of the same process that spin on other CPUs: "
 		"the mm is live there, so the flush that must precede freeing a table goes "
 		"to remote CPUs (an IPI, or a paravirtual flush hypercall in a guest), and "
 		"with RCU table free the tables are freed after a grace period.\n\n"
+		"Counting: VmPTE in /proc/self/status is read before and after the "
+		"untimed build, after the timed call and (mremap-move-unaligned) after "
+		"the put-back. It is one number for all page tables of the process, so "
+		"each difference is net. tables_built is what the build added. "
+		"tables_freed is what the operation took away once the placeholders are "
+		"back: for the unaligned move, VmPTE after the build less VmPTE after the "
+		"put-back, which is the region's tables the move freed provided the "
+		"put-back freed every table the move built (the self-check of the next "
+		"operation would see any left). dest_tables_built (mremap-move-unaligned "
+		"only) is what the put-back took away: the tables the move built at the "
+		"destination. A move that copied PTEs into as many new tables as it freed "
+		"would also read as none freed: VmPTE cannot tell it from a move of whole "
+		"tables.\n\n"
 		"Metrics: ns_per_table (time of the freeing call divided by --tables, the "
 		"tables asked for, freed or not), ns_per_freed_table (the same time "
 		"divided by the tables VmPTE saw freed; a repetition that freed none has "
@@ -576,11 +700,11 @@ PT_BENCH(pt_teardown) = {
 		"free_us_p999 (median, 99th and 99.9th percentile of one freeing call, "
 		"from a log-linear histogram with buckets about 1% wide; the p99.9 of a "
 		"repetition of fewer than 1000 operations is its slowest one), "
-		"tables_built and tables_freed (per operation, from VmPTE in "
-		"/proc/self/status), tlb_shootdowns_per_op. A kernel that frees no table "
-		"on the chosen path (MADV_DONTNEED without CONFIG_PT_RECLAIM) shows "
-		"tables_freed 0 and says so under findings; that is a result, not an "
-		"error.\n\n"
+		"tables_built, tables_freed and dest_tables_built (per operation, as "
+		"above), tlb_shootdowns_per_op. A kernel that frees no table on the "
+		"chosen path (MADV_DONTNEED without CONFIG_PT_RECLAIM, or a PMD-aligned "
+		"move) shows tables_freed 0 and says so under findings; that is a "
+		"result, not an error.\n\n"
 		"Self-check tables-built: before every timed call the --tables tables were "
 		"in place: those the build added plus those the operation before left "
 		"(VmPTE).\n\n"
@@ -588,10 +712,10 @@ PT_BENCH(pt_teardown) = {
 		"reservation, so that no mmap of another thread (a new malloc arena, a "
 		"thread stack) lands in it; a build maps over the placeholder with "
 		"MAP_FIXED, which replaces it at once. Only the timed call leaves a hole "
-		"(the unmapped slots), and the placeholder goes back right after it with "
-		"MAP_FIXED_NOREPLACE. If another mapping took the hole meanwhile, the run "
-		"fails with a message saying so (exit status 1) and leaves that range "
-		"alone instead of unmapping it.",
+		"(the unmapped slots, or the source of a move), and the placeholder goes "
+		"back right after it with MAP_FIXED_NOREPLACE. If another mapping took the "
+		"hole meanwhile, the run fails with a message saying so (exit status 1) "
+		"and leaves that range alone instead of unmapping it.",
 	.opts = opts,
 	.params_size = sizeof(struct params),
 	.flags = PT_THREADS_ONLY,

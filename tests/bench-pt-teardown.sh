@@ -56,6 +56,39 @@ check_tails "$r"
 freed_table_time "$r"
 pass "mremap (shrink)"
 
+# A PMD-aligned move takes move_normal_pmd(): whole tables move, none is
+# freed, and the next operation moves the same tables back (none built).
+r="$T/move.json"
+expect_exit 0 "$PTBENCH" run pt-teardown --via mremap-move --tables 16 "${short[@]}" -o "$r"
+validate_result "$r"
+jq_true "$r" 'all(.metrics.tables_freed.samples[]; . == 0)' "mremap-move frees no table"
+jq_true "$r" 'all(.metrics.tables_built.samples[]; . == 0)' "mremap-move: the moved tables are moved back, none built"
+jq_true "$r" '.checks[] | select(.name == "tables-built") | .ok and
+	(.detail | test("^([0-9]+) of \\1 operations had the 16 tables"))' \
+	"tables-built self-check: the 16 moved tables in place before every move"
+jq_true "$r" '.findings.tables_freed == "none: a PMD-aligned mremap move moves 16 tables and frees none"' \
+	"the finding says the move frees none"
+jq_true "$r" 'all(.metrics.ns_per_table.samples[]; . > 1 and . < 1e6)' "ns_per_table (per table asked) still given"
+no_freed_table_time "$r" mremap-move
+check_tails "$r"
+pass "mremap-move: 16 tables moved, none freed"
+
+# Unaligned by one page: the kernel copies the PTEs into new tables at the
+# destination (each slot straddles two) and frees the region's own.
+r="$T/move-unaligned.json"
+expect_exit 0 "$PTBENCH" run pt-teardown --via mremap-move-unaligned --tables 16 "${short[@]}" -o "$r"
+validate_result "$r"
+jq_true "$r" 'all(.metrics.tables_built.samples[]; . == 16)' "mremap-move-unaligned: 16 tables built per operation"
+jq_true "$r" 'all(.metrics.tables_freed.samples[]; . > 0 and . <= 16)' "mremap-move-unaligned frees tables"
+jq_true "$r" '[.metrics.dest_tables_built.samples, .metrics.tables_freed.samples] | transpose |
+	length == 2 and all(.[]; .[0] >= .[1])' "the move built at least as many tables at the destination"
+jq_true "$r" '.checks[] | select(.name == "tables-built") | .ok' "tables-built self-check"
+jq_true "$r" '.findings.tables_freed | test("^[0-9.]+ of 16 tables per operation freed via mremap-move-unaligned$")' \
+	"the finding states the tables freed"
+check_tails "$r"
+freed_table_time "$r"
+pass "mremap-move-unaligned: tables copied and freed"
+
 r="$T/dontneed.json"
 expect_exit 0 "$PTBENCH" run pt-teardown --via dontneed --tables 8 "${short[@]}" -o "$r"
 validate_result "$r"
@@ -91,4 +124,13 @@ if [ "$(nproc)" -ge 2 ]; then
 	jq_true "$r" '(.counters["interrupts:TLB"].supported | not) or
 		(.metrics.tlb_shootdowns_per_op.samples | add > 0)' "remote shootdowns seen"
 	pass "remote flushes with --tasks 2"
+
+	# The suite entry that crashed in a 6.1 guest, with the move modes.
+	for via in mremap mremap-move mremap-move-unaligned; do
+		r="$T/remote-$via.json"
+		expect_exit 0 "$PTBENCH" run pt-teardown --tasks 2 --tables 64 --via "$via" "${short[@]}" -o "$r"
+		validate_result "$r"
+		jq_true "$r" '.checks[] | select(.name == "tables-built") | .ok' "$via, 2 tasks: tables-built self-check"
+	done
+	pass "mremap modes with a spinning helper"
 fi

@@ -33,9 +33,10 @@ intrude() {
 		fail "$what: $(cat "$T/err")"
 }
 
-for via in munmap mremap; do
+for via in munmap mremap mremap-move mremap-move-unaligned; do
 	# Hole 1 is the untimed operation of task_init() in the warm-up; with
-	# no warm-up, hole 3 is in the timed loop.
+	# no warm-up, hole 3 is in the timed loop (mremap-move's set-up makes
+	# two moves, so its third hole is its first timed one).
 	intrude "$via" 1 0.1
 	intrude "$via" 3 0
 	pass "$via: a mapping in the hole fails the run and is left intact"
