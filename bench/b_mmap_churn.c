@@ -105,7 +105,9 @@ struct slots {
  * must not build or free tables.  The sampler takes `sampler' and waits
  * until no other task is inside an operation (its `busy' word); the others
  * wait at the start of their next operation until the sample is done.
- * Each busy word has a cache line of its own, written only by its task.
+ * Each busy word has a cache line of its own, written only by its task:
+ * outside samples an operation pays one locked store and two loads of
+ * lines no one else writes, some 20 ns against 5 us or more.
  */
 struct busy {
 	_Alignas(64) atomic_int busy;
