@@ -107,7 +107,7 @@ struct slots {
  * wait at the start of their next operation until the sample is done.
  * Each busy word has a cache line of its own, written only by its task:
  * outside samples an operation pays one locked store and two loads of
- * lines no one else writes, some 20 ns against 5 us or more.
+ * lines no one else writes: 3 ns in a loop here, against 5 us or more.
  */
 struct busy {
 	_Alignas(64) atomic_int busy;
