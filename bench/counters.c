@@ -106,6 +106,7 @@ struct pt_counters {
 	struct pt_counter *ctr;
 	size_t n, cap;
 	bool running;
+	bool late;			/* stopped; getrusage still to record */
 	char *irqbuf;			/* reused for every read */
 	size_t irqcap;
 	double mem_base[PT_MEM_N];	/* MemFree, PageTables at start (KiB) */
@@ -941,8 +942,8 @@ static void pt_delta_record(struct pt_counter *k, int err, double now)
 
 void pt_counters_stop(struct pt_counters *c)
 {
-	double irq[PT_IRQ_N], ru[PT_RU_N], proc[PT_PROC_N];
-	int irq_err, ru_err;
+	double irq[PT_IRQ_N], proc[PT_PROC_N];
+	int irq_err;
 	size_t i;
 
 	if (!c->running)
@@ -952,9 +953,9 @@ void pt_counters_stop(struct pt_counters *c)
 			pt_perf_stop(&c->ctr[i]);
 	pt_counters_sample(c);
 	c->running = false;
+	c->late = true;
 	pt_proc_read(c, proc);
 	irq_err = pt_irq_read(c, irq);
-	ru_err = pt_ru_values(ru);
 	for (i = 0; i < c->n; i++) {
 		struct pt_counter *k = &c->ctr[i];
 
@@ -962,8 +963,6 @@ void pt_counters_stop(struct pt_counters *c)
 			continue;
 		if (k->kind == PT_CTR_IRQ)
 			pt_delta_record(k, irq_err, irq[k->index]);
-		else if (k->kind == PT_CTR_RUSAGE)
-			pt_delta_record(k, ru_err, ru[k->index]);
 		else if (k->kind == PT_CTR_PROC && isnan(proc[k->index]))
 			pt_ctr_unsupported(k, "%s could not be read at repetition end", k->name);
 		else if (k->kind == PT_CTR_PROC)
@@ -975,6 +974,21 @@ void pt_counters_stop(struct pt_counters *c)
 				      c->mem_base[PT_MEM_HELD] - c->mem_peak[PT_MEM_HELD] :
 				      c->mem_peak[PT_MEM_PT] - c->mem_base[PT_MEM_PT]);
 	}
+}
+
+void pt_counters_stop_late(struct pt_counters *c)
+{
+	double ru[PT_RU_N];
+	int ru_err;
+	size_t i;
+
+	if (!c->late)
+		return;
+	c->late = false;
+	ru_err = pt_ru_values(ru);
+	for (i = 0; i < c->n; i++)
+		if (c->ctr[i].supported && c->ctr[i].kind == PT_CTR_RUSAGE)
+			pt_delta_record(&c->ctr[i], ru_err, ru[c->ctr[i].index]);
 }
 
 void pt_counters_discard(struct pt_counters *c)

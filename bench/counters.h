@@ -29,9 +29,12 @@ struct pt_counters *pt_counters_new(const char *spec, char *err, size_t errlen);
  * (self and children), /proc/vmstat, /proc/softirqs and /proc/meminfo.
  */
 void pt_counters_start(struct pt_counters *c);
-/* End a repetition (after every task has been joined or reaped): read
- * and record one sample per counter. */
+/* End a repetition (every task out of its measured loop): read and record
+ * one sample per counter, getrusage excepted. */
 void pt_counters_stop(struct pt_counters *c);
+/* After every task has been joined or reaped: record getrusage (self and
+ * reaped children; a child's usage shows only once it is reaped). */
+void pt_counters_stop_late(struct pt_counters *c);
 /*
  * During a repetition, from the controller (never from a timed task): note
  * /proc/meminfo's MemFree and PageTables, whose peaks against the start

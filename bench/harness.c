@@ -28,10 +28,17 @@
 #include "paths.h"
 #include "place.h"
 
-/* Start barrier, in shared memory so forked tasks see it. */
+/*
+ * Start and end barriers, in shared memory so forked tasks see them.  The
+ * counters cover only what lies between: every task has set up (ready) and
+ * none has torn down (done, then fini), so a benchmark's own set-up and
+ * teardown (building and freeing its slots) never count as its work.
+ */
 struct pt_gate {
 	atomic_uint ready;
 	atomic_int go;
+	atomic_uint done;	/* tasks out of their measured loop */
+	atomic_int fini;	/* the counters are read: tasks may tear down */
 };
 
 static struct pt_gate *gate;
@@ -171,6 +178,9 @@ static void task_main(struct pt_task *t)
 	t->t_end = pt_now_ns();
 	if (t->role == PT_TIMED)
 		atomic_fetch_sub(&run->timed_left, 1);
+	atomic_fetch_add(&gate->done, 1);
+	while (!atomic_load(&gate->fini))
+		sched_yield();
 	if (b->task_fini)
 		b->task_fini(t);
 }
@@ -274,6 +284,20 @@ static void reset_tasks(struct pt_run *run)
 	atomic_store(&run->timed_left, timed);
 	atomic_store(&gate->ready, 0);
 	atomic_store(&gate->go, 0);
+	atomic_store(&gate->done, 0);
+	atomic_store(&gate->fini, 0);
+}
+
+/*
+ * Wait until the started tasks are out of their loops (10 s at most: a
+ * task that does not stop is dealt with by the join or the reap).
+ */
+static void wait_done(unsigned started)
+{
+	uint64_t deadline = pt_now_ns() + 10000000000ull;
+
+	while (atomic_load(&gate->done) < started && pt_now_ns() < deadline)
+		usleep(100);
 }
 
 /* Join threads; a thread that ignores the stop flag for 10 s is fatal. */
@@ -353,7 +377,6 @@ static int run_once(struct pt_run *run, pthread_t *th, pid_t *pids)
 	int ret = 0;
 
 	reset_tasks(run);
-	pt_counters_start(run->h->ctr);
 	for (; started < run->ntasks; started++) {
 		struct pt_task *t = &run->tasks[started];
 		int err;
@@ -372,11 +395,15 @@ static int run_once(struct pt_run *run, pthread_t *th, pid_t *pids)
 	}
 	if (!ret)
 		wait_ready(run);
+	pt_counters_start(run->h->ctr);
 	run->start_ns = pt_now_ns();
 	atomic_store(&gate->go, 1);
 	if (!ret)
 		wait_end(run);
 	atomic_store(&run->stop, 1);
+	wait_done(started);
+	pt_counters_stop(run->h->ctr);
+	atomic_store(&gate->fini, 1);
 
 	if (run->processes) {
 		if (reap_processes(run, pids, started))
@@ -386,7 +413,8 @@ static int run_once(struct pt_run *run, pthread_t *th, pid_t *pids)
 		pt_out_abort();
 		_exit(PT_EXIT_FAIL);
 	}
-	pt_counters_stop(run->h->ctr);
+	/* Reaped children's getrusage shows only now. */
+	pt_counters_stop_late(run->h->ctr);
 	if (first_task_error(run))
 		ret = -1;
 	return ret;
