@@ -644,6 +644,25 @@ static void report(struct pt_run *run)
 		timed += n;
 		ops += (double)t->ops;
 	}
+	if (!timed && ops) {
+		/*
+		 * Every operation was a sampled one (a very short repetition,
+		 * or an emulated CPU): time them with their VmPTE reads rather
+		 * than give no figure.
+		 */
+		pt_warn(run, "repetition %u: every operation was sampled for VmPTE: its ops_per_sec "
+			"and ns_per_op include the reads of /proc/self/status", run->rep + 1);
+		rate = busy = 0;
+		for (unsigned int i = 0; i < run->ntasks; i++) {
+			const struct pt_task *t = &run->tasks[i];
+			double secs = (double)(t->t_end - t->t_start) / 1e9;
+
+			if (secs > 0)
+				rate += (double)t->ops / secs;
+			busy += secs;
+		}
+		timed = ops;
+	}
 	pt_metric(run, "ops_per_sec", "ops/s", PT_HIGHER, rate);
 	pt_metric(run, "ns_per_op", "ns", PT_LOWER, timed ? busy * 1e9 / timed : NAN);
 	check_faults(run, ops);
