@@ -95,8 +95,15 @@ Exit status: 0 the set is stored; 1 the boot, the run or the transfer
 failed (the message names the log); 2 bad input; 130/143 interrupted (QEMU
 is killed, no set is stored).
 
+Probes. The guest mounts debugfs and records in system.json's vm.kprobes
+how many kprobes the kernel holds after the suite (after_suite: ptbench's
+kprobes belong to its perf file descriptors, so this must be 0). With
+PTBENCH_VM_PROBE_CHECK=1 it also starts a pt-teardown run before the suite,
+kills it with SIGKILL once its kprobes are registered, and records the
+count while it ran (while_running) and after (after_sigkill, must be 0).
+
 Environment: PTBENCH (the ptbench binary; set-up skipped), QEMU (the
-qemu-system-x86_64 to use), PTBENCH_CACHE.
+qemu-system-x86_64 to use), PTBENCH_CACHE, PTBENCH_VM_PROBE_CHECK.
 EOF
 }
 
@@ -328,8 +335,8 @@ build_initramfs() {
 	if [ -n "$kconfig" ]; then
 		cp "$kconfig" "$root/ptbench/kernel-config"
 	fi
-	printf "PT_LABEL='%s'\nPT_SUITE='%s'\nPT_REPS='%s'\nPT_ROUNDS='%s'\n" \
-		"$label" "$suite_rel" "$reps" "$rounds" >"$root/ptbench/job"
+	printf "PT_LABEL='%s'\nPT_SUITE='%s'\nPT_REPS='%s'\nPT_ROUNDS='%s'\nPT_PROBE_CHECK='%s'\n" \
+		"$label" "$suite_rel" "$reps" "$rounds" "${PTBENCH_VM_PROBE_CHECK:+1}" >"$root/ptbench/job"
 	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
 		cpio -o -H newc -R 0:0 --quiet | gzip -6) >"$out.tmp" ||
 		fatal "cannot write the initramfs $out"
@@ -876,7 +883,9 @@ cmd_run() {
 		--arg pkgv "$K_PACKAGE_VERSION" --arg variant "$V_NAME" \
 		--argjson boot "$boot_s" --argjson total "$total_s" \
 		--arg suite_s "$(gval suite_s)" --arg up "$(gval boot_uptime_s)" \
-		--arg qcmd "$(cat "$w/qemu-command.txt")" --arg tcgt "$tcg_threads" '
+		--arg qcmd "$(cat "$w/qemu-command.txt")" --arg tcgt "$tcg_threads" \
+		--arg kp_suite "$(gval kprobes_after_suite)" --arg kp_run "$(gval kprobes_while_running)" \
+		--arg kp_kill "$(gval kprobes_after_sigkill)" '
 		.vm = {
 			accel: $accel, accel_note: $note, emulated_timings: ($accel == "tcg"),
 			tcg_threads: (if $accel == "tcg" then $tcgt else null end),
@@ -890,7 +899,10 @@ cmd_run() {
 				package_version: (if $pkgv == "" then null else $pkgv end)},
 			variant: (if $variant == "" then null else $variant end),
 			boot_s: $boot, kernel_uptime_at_init_s: ($up | tonumber? // null),
-			suite_s: ($suite_s | tonumber? // null), total_s: $total
+			suite_s: ($suite_s | tonumber? // null), total_s: $total,
+			kprobes: {after_suite: ($kp_suite | tonumber? // null),
+				while_running: ($kp_run | tonumber? // null),
+				after_sigkill: ($kp_kill | tonumber? // null)}
 		}' "$set/system.json" >"$set/.system.json.tmp" ||
 		fatal "cannot add the vm object to $set/system.json"
 	mv "$set/.system.json.tmp" "$set/system.json"

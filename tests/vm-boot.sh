@@ -32,7 +32,7 @@ rel612=$(sed -n 's/^release //p' "$T/out")
 pass "debian:6.1 is $rel61, debian:6.12 is $rel612"
 
 start=$(date +%s)
-if ! "$COMPARE" --kernel debian:6.1 --kernel debian:6.12 --accel tcg \
+if ! PTBENCH_VM_PROBE_CHECK=1 "$COMPARE" --kernel debian:6.1 --kernel debian:6.12 --accel tcg \
 	--suite "$T/smoke-short.suite" --reps 1 --rounds 1 --results "$T/k" \
 	--boot-timeout 120 --timeout 900 >"$T/table" 2>"$T/log"; then
 	cat "$T/log" >&2
@@ -72,6 +72,16 @@ for rel in "$rel61" "$rel612"; do
 	jq_true "$set/system.json" '.config.source == "/boot/config-" + env.R and .config.options.CONFIG_MMU_GATHER_RCU_TABLE_FREE == "y"' \
 		"$rel: the guest did not read its kernel's config"
 	grep -q "Linux version $rel " "$set/vm-console.log" || fail "$rel: the console log is not of $rel"
+	# Under TCG there is no paravirtual flush: both kernels free directly,
+	# and sysinfo's probe saw it (not the version rules).
+	jq_true "$set/system.json" '.table_free.source == "probe" and .table_free.mode == "direct" and
+		.table_free.evidence.rcu_tables.count == 0 and .table_free.evidence.direct_tables.count > 0' \
+		"$rel: sysinfo's probe did not observe the direct free path: $("$JQ" -c .table_free "$set/system.json")"
+	jq_true "$set/system.json" '.tlb_flush.source == "probe" and .tlb_flush.mode == "ipi"' \
+		"$rel: sysinfo's probe did not observe IPI flushes: $("$JQ" -c .tlb_flush "$set/system.json")"
+	# perf's kprobes die with their file descriptors, SIGKILL included.
+	jq_true "$set/system.json" '.vm.kprobes.while_running > 0 and .vm.kprobes.after_sigkill == 0 and
+		.vm.kprobes.after_suite == 0' "$rel: kprobes left behind: $("$JQ" -c .vm.kprobes "$set/system.json")"
 	n=0
 	for f in "$set"/*.json; do
 		case ${f##*/} in
@@ -80,11 +90,31 @@ for rel in "$rel61" "$rel612"; do
 		validate_result "$f"
 		jq_true "$f" '.kernel.release == env.R' "$f: not from $rel"
 		jq_true "$f" '[.checks[]?.ok] | all' "$f: a self-check failed in the guest: $("$JQ" -c '[.checks[] | select(.ok | not)]' "$f")"
+		# Path evidence: counted in the kernel, in every result that frees tables.
+		# shellcheck disable=SC2016 # jq programs
+		jq_true "$f" '(.bench | IN("pt-teardown", "gup-fast", "fork-exit") | not) or
+			(.paths.free.path == "direct" and all(.metrics.rcu_tables_per_op.samples[]; . == 0) and
+			 (.metrics.direct_tables_per_op.samples | length) > 0)' \
+			"$f: want free path direct with no RCU table: $("$JQ" -c '[.paths.free, .metrics.rcu_tables_per_op]' "$f")"
+		# shellcheck disable=SC2016
+		jq_true "$f" 'def mean(a): (a | add) / (a | length);
+			(.bench != "pt-teardown") or (.metrics.tables_freed == null) or
+			((mean(.metrics.direct_tables_per_op.samples) - mean(.metrics.tables_freed.samples)) | fabs) <=
+			2 + 0.1 * mean(.metrics.tables_freed.samples)' \
+			"$f: direct tables per op do not match the tables freed (VmPTE): $("$JQ" -c '[.metrics.direct_tables_per_op.samples, .metrics.tables_freed.samples]' "$f")"
 		n=$((n + 1))
 	done
 	[ "$n" -eq "$nentries" ] || fail "$rel: $n results, the suite has $nentries entries"
 	pass "$rel: a complete set of $n results, every self-check passed, system.json .vm filled in"
 done
+
+# mmap-churn maps into 2 MiB-aligned slots: both kernels free the same
+# tables per operation (6.1 does not align mmap(NULL), 6.12 does).
+for rel in "$rel61" "$rel612"; do
+	jq_true "$T/k/$rel/mmap-churn-pmd-all.json" 'all(.metrics.tables_freed.samples[]; . == 64)' \
+		"$rel: mmap-churn --size 128M --touch pmd does not free 64 tables per operation: $("$JQ" -c .metrics.tables_freed "$T/k/$rel/mmap-churn-pmd-all.json")"
+done
+pass "every table-freeing result of both kernels: free path direct by count, direct tables = tables freed; kprobes gone after SIGKILL; mmap-churn frees 64 tables per op on both"
 
 # Facts that tell the two kernels apart.
 jq_true "$T/k/$rel61/pt-teardown-dontneed.json" '.findings.tables_freed | test("^none")' \
