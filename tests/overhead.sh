@@ -8,6 +8,10 @@
 # 2. The cost of per-operation latency recording (two clock reads and one
 #    histogram insert, tests/hist-cost) against the cheapest operation
 #    timed that way (gup-fast and pt-teardown with one table).  Target: < 2%.
+# 3. The cost of the path counters (kprobes and tracepoints counted in the
+#    kernel): pt-teardown --tables 64 --tasks 2 with --events default
+#    against the same without "path", alternating; the ratio of ns_per_table
+#    medians, and how many path counters this kernel could count.
 #
 # Usage: [PT_OVERHEAD_ASLR=1] tests/overhead.sh [ROUNDS [SECONDS]]   (default 10 rounds of 2 s)
 # On a shared machine single rounds vary by +-5% or more: read the median
@@ -95,3 +99,33 @@ printf '  gup-fast --tables 1 munmap p50: %.0f ns -> recording costs %.2f%%\n' "
 	"$(awk -v c="$cost" -v o="$g" 'BEGIN { print 100 * c / o }')"
 printf '  pt-teardown --tables 1 free p50: %.0f ns -> recording costs %.2f%% (target < 2%%)\n' "$p" \
 	"$(awk -v c="$cost" -v o="$p" 'BEGIN { print 100 * c / o }')"
+
+echo "path counters (pt-teardown --tables 64 --tasks 2, $rounds x ${secs}s each):"
+nopath=task-clock,page-faults,context-switches,cpu-migrations,cycles,instructions,dTLB-load-misses
+tasks=2
+[ "$(nproc)" -ge 2 ] || tasks=1
+run_p() {
+	"$PTBENCH" run pt-teardown --tables 64 --tasks "$tasks" --events "$1" "${aslr_a[@]}" \
+		--duration "$secs" --reps 1 --warmup 0.5 -q -o "$tmp/pc.json"
+	jq '.metrics.ns_per_table.samples[0]' "$tmp/pc.json"
+}
+: >"$tmp/pr"
+for i in $(seq "$rounds"); do
+	if [ $((i % 2)) -eq 1 ]; then
+		a=$(run_p default)
+		b=$(run_p "$nopath")
+	else
+		b=$(run_p "$nopath")
+		a=$(run_p default)
+	fi
+	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f\n", a / b }' >>"$tmp/pr"
+done
+"$PTBENCH" run pt-teardown --tables 64 --tasks "$tasks" --duration 0.2 --reps 1 -q -o "$tmp/pc.json"
+printf '  counted here: %s\n' "$(jq -r '[.counters | to_entries[] |
+	select(.key | test("^(kprobe|tp):")) | select(.value.supported) | .key] |
+	if length == 0 then "no path counter" else join(", ") end' "$tmp/pc.json")"
+printf '  not counted: %s\n' "$(jq -r '[.counters | to_entries[] |
+	select(.key | test("^(kprobe|tp):")) | select(.value.supported | not) | .key] |
+	if length == 0 then "none" else join(", ") end' "$tmp/pc.json")"
+printf '  ns_per_table with / without the path counters: median %.4f, quartiles %s\n' \
+	"$(median <"$tmp/pr")" "$(quartiles <"$tmp/pr")"
