@@ -133,6 +133,7 @@ static void usage(FILE *f)
 		"       ptbench sysinfo [--no-probe]\n"
 		"       ptbench run BENCH [options]\n"
 		"       ptbench run BENCH --help\n"
+		"       ptbench hold\n"
 		"       ptbench --version\n\n"
 		"Page-table and TLB-flush microbenchmarks for comparing kernels.\n\n"
 		"Commands:\n"
@@ -144,7 +145,12 @@ static void usage(FILE *f)
 		"            counts as evidence); where they cannot count (not root, no\n"
 		"            kprobes) the version rules and the kernel log answer instead\n"
 		"            (source \"rules\", \"kernel-log\" or \"cpuid\"). --no-probe: rules only.\n"
-		"  run       run one benchmark; the result is one JSON document\n\n");
+		"  run       run one benchmark; the result is one JSON document\n"
+		"  hold      open the default counters and keep them open until SIGINT or\n"
+		"            SIGTERM: while it runs, the kernel's static keys for perf events\n"
+		"            and tracepoints stay on and the path kprobes stay armed, so\n"
+		"            other runs do not make the kernel patch its text (used in\n"
+		"            guests under multi-threaded QEMU TCG)\n\n");
 	print_common_options(f);
 	fprintf(f,
 		"\nExit status: 0 done; 1 the run failed; 2 bad input (nothing run, no file\n"
@@ -486,6 +492,36 @@ static int cmd_sysinfo(int argc, char **argv)
 	return ret ? PT_EXIT_FAIL : 0;
 }
 
+/*
+ * Open the default counters and keep them open until SIGINT, SIGTERM or
+ * SIGHUP (blocked in main(), taken here).  For guests under multi-threaded
+ * TCG: while one process holds them, the static keys that perf events and
+ * tracepoints switch stay on and the kprobes stay armed, so the runs of a
+ * suite do not make the kernel rewrite its own text while other vCPUs
+ * execute it.
+ */
+static int cmd_hold(int argc, char **argv, const sigset_t *sigs)
+{
+	struct pt_counters *c;
+	char err[256];
+	int sig;
+
+	if (argc > 2) {
+		fprintf(stderr, "ptbench hold: unknown argument '%s' (it takes none)\n", argv[2]);
+		return PT_EXIT_USAGE;
+	}
+	c = pt_counters_new("default", err, sizeof(err));
+	if (!c) {
+		fprintf(stderr, "ptbench hold: %s\n", err);
+		return PT_EXIT_FAIL;
+	}
+	do
+		sig = sigwaitinfo(sigs, NULL);
+	while (sig < 0 && errno == EINTR);
+	pt_counters_free(c);
+	return 0;
+}
+
 static unsigned choose_ntasks(struct pt_run *run, const struct pt_common *c)
 {
 	const struct pt_bench *b = run->bench;
@@ -741,6 +777,8 @@ int main(int argc, char **argv)
 		status = cmd_sysinfo(argc, argv);
 	} else if (!strcmp(argv[1], "run")) {
 		status = cmd_run(argc, argv, &sigs);
+	} else if (!strcmp(argv[1], "hold")) {
+		status = cmd_hold(argc, argv, &sigs);
 	} else {
 		fprintf(stderr, "ptbench: unknown command '%s' (see ptbench --help)\n", argv[1]);
 		status = PT_EXIT_USAGE;

@@ -103,7 +103,9 @@ kills it with SIGKILL once its kprobes are registered, and records the
 count while it ran (while_running) and after (after_sigkill, must be 0).
 
 Environment: PTBENCH (the ptbench binary; set-up skipped), QEMU (the
-qemu-system-x86_64 to use), PTBENCH_CACHE, PTBENCH_VM_PROBE_CHECK.
+qemu-system-x86_64 to use), PTBENCH_CACHE, PTBENCH_VM_PROBE_CHECK,
+PTBENCH_VM_MTTCG_PLAIN (1: under --tcg-threads multi, leave out the guards
+against kernel text patching: ptbench hold and no kprobe optimization).
 EOF
 }
 
@@ -335,8 +337,9 @@ build_initramfs() {
 	if [ -n "$kconfig" ]; then
 		cp "$kconfig" "$root/ptbench/kernel-config"
 	fi
-	printf "PT_LABEL='%s'\nPT_SUITE='%s'\nPT_REPS='%s'\nPT_ROUNDS='%s'\nPT_PROBE_CHECK='%s'\n" \
-		"$label" "$suite_rel" "$reps" "$rounds" "${PTBENCH_VM_PROBE_CHECK:+1}" >"$root/ptbench/job"
+	printf "PT_LABEL='%s'\nPT_SUITE='%s'\nPT_REPS='%s'\nPT_ROUNDS='%s'\nPT_PROBE_CHECK='%s'\nPT_MTTCG='%s'\n" \
+		"$label" "$suite_rel" "$reps" "$rounds" "${PTBENCH_VM_PROBE_CHECK:+1}" \
+		"${PT_JOB_MTTCG:-}" >"$root/ptbench/job"
 	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
 		cpio -o -H newc -R 0:0 --quiet | gzip -6) >"$out.tmp" ||
 		fatal "cannot write the initramfs $out"
@@ -797,6 +800,10 @@ cmd_run() {
 		if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
 	fi
 
+	PT_JOB_MTTCG=
+	# PTBENCH_VM_MTTCG_PLAIN=1: without the guards (to measure what they do).
+	[ "$accel" != tcg ] || [ "$tcg_threads" != multi ] ||
+		[ -n "${PTBENCH_VM_MTTCG_PLAIN:-}" ] || PT_JOB_MTTCG=1
 	note "building the initramfs"
 	build_initramfs "$w/initramfs.cpio.gz" "$suite_file" "$K_CONFIG" "$label" "$reps" "$rounds"
 
