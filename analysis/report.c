@@ -928,9 +928,27 @@ static json_t *jnum(double x)
 
 static json_t *json_set_obj(const struct rs_set *set)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "label", set->label, "dir", set->dir,
-			 "kernel", set->kernel, "tlb_flush", set->tlb_flush,
-			 "table_free", set->table_free);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "label", set->label,
+			 "dir", set->dir, "kernel", set->kernel, "tlb_flush", set->tlb_flush,
+			 "table_free", set->table_free, "observed_free", set->obs_free,
+			 "observed_flush", set->obs_flush);
+}
+
+/* [{set, free, flush, counts}] of one entry: what each set's result counted. */
+static json_t *json_entry_paths(const struct rp_model *m, const struct rp_entry *ent)
+{
+	json_t *a = json_array();
+
+	for (size_t k = 0; k < m->nsets; k++) {
+		const struct rs_entry *e = ent->in[k];
+
+		if (!e || !e->free_path)
+			continue;
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s?}", "set", m->sets[k]->label,
+						   "free", e->free_path, "flush", e->flush_path,
+						   "counts", e->path_counts));
+	}
+	return a;
 }
 
 static json_t *json_summary(const struct rp_model *m, const struct rp_cell *c, size_t k)
@@ -1165,6 +1183,40 @@ static char *layout_align(const struct layout *l, size_t nsets)
 	return align;
 }
 
+/* "direct / ipi": the free and flush path a result counted; NULL: none said. */
+static char *entry_paths(const struct rs_entry *e)
+{
+	if (!e || !e->free_path)
+		return NULL;
+	return rs_xasprintf("%s / %s", e->free_path, e->flush_path);
+}
+
+static bool any_paths(const struct rp_model *m, const struct rp_entry *ent)
+{
+	for (size_t k = 0; k < m->nsets; k++)
+		if (ent->in[k] && ent->in[k]->free_path)
+			return true;
+	return false;
+}
+
+/* The row that says which path each set's result drove, by its counts. */
+static void paths_row(const struct rp_model *m, const struct layout *l, struct grid *g,
+		      const struct rp_entry *ent)
+{
+	struct grid_row *gr;
+	char *p;
+
+	if (!any_paths(m, ent))
+		return;
+	gr = grid_add(g);
+	grid_set(gr, 0, 1, rs_xstrdup("path: free / flush"));
+	grid_set(gr, 1, 1, rs_xstrdup("counted"));
+	for (size_t k = 0; k < m->nsets; k++) {
+		p = entry_paths(ent->in[k]);
+		grid_set(gr, set_col(l, k), 1, p ? p : rs_xstrdup("?"));
+	}
+}
+
 static void compare_text(FILE *f, const struct rp_model *m)
 {
 	struct layout l = { .first = 2, .extra = m->opt.verbose ? C_NEXTRA : C_VERDICT + 1 };
@@ -1185,6 +1237,7 @@ static void compare_text(FILE *f, const struct rp_model *m)
 		set_headers(m, &l, &g);
 		if (m->opt.verbose)
 			sub_headers(m, &l, &g);
+		paths_row(m, &l, &g, ent);
 		for (size_t j = 0; j < ent->nrows; j++) {
 			const struct rp_row *r = &ent->rows[j];
 			struct grid_row *gr = grid_add(&g);
@@ -1282,6 +1335,29 @@ static void md_compare_head(FILE *f, const struct rp_model *m)
 	fprintf(f, "\n");
 }
 
+/* The counted paths, the evidence in the cell after them. */
+static void md_paths_row(FILE *f, const struct rp_model *m, const struct rp_entry *ent)
+{
+	if (!any_paths(m, ent))
+		return;
+	fprintf(f, "| path: free / flush | counted |");
+	for (size_t k = 0; k < m->nsets; k++) {
+		const struct rs_entry *e = ent->in[k];
+		char *p = entry_paths(e);
+
+		fprintf(f, " ");
+		md_escape(f, p ? p : "?");
+		if (e && e->path_counts) {
+			fprintf(f, " (");
+			md_escape(f, e->path_counts);
+			fprintf(f, ")");
+		}
+		fprintf(f, " |%s%s", k ? " | |" : "", k && m->opt.verbose ? " | | | |" : "");
+		free(p);
+	}
+	fprintf(f, "\n");
+}
+
 static void md_compare_row(FILE *f, const struct rp_model *m, const struct rp_row *r)
 {
 	char buf[64], p[3][32];
@@ -1327,6 +1403,7 @@ static void compare_markdown(FILE *f, const struct rp_model *m)
 
 		md_heading(f, m, ent);
 		md_compare_head(f, m);
+		md_paths_row(f, m, ent);
 		for (size_t j = 0; j < ent->nrows; j++)
 			md_compare_row(f, m, &ent->rows[j]);
 		md_notes(f, ent);
@@ -1427,9 +1504,11 @@ static json_t *json_presence(const struct rp_model *m, const struct rp_entry *en
  * {"schema": "ptstat-compare/1", "alpha": 0.05, "min_change_pct": 2,
  *  "correction": "bh" | "holm", "n_tests": N (p-values in the correction),
  *  "baseline": label,
- *  "sets": [{label, dir, kernel, tlb_flush, table_free}],  (baseline first)
+ *  "sets": [{label, dir, kernel, tlb_flush, table_free, observed_free,
+ *            observed_flush}],  (baseline first; observed_*: from the counts)
  *  "entries": [{label, bench, description, present_in: [label],
  *     missing_in: [label], notes: [string],
+ *     paths: [{set, free, flush, counts}]  (the paths each set's result counted),
  *     metrics: [{name, unit, better,
  *        per_set: [{set, n, mean, sd, cv_pct, min, max}]  (one per set, n 0 if absent),
  *        comparisons: [{set, change_pct, ci_lo, ci_hi, welch_p, mwu_p, adj_p,
@@ -1462,6 +1541,7 @@ static int compare_json(FILE *f, const struct rp_model *m)
 		json_object_set_new(e, "present_in", json_presence(m, ent, true));
 		json_object_set_new(e, "missing_in", json_presence(m, ent, false));
 		json_object_set_new(e, "notes", json_notes(ent));
+		json_object_set_new(e, "paths", json_entry_paths(m, ent));
 		for (size_t j = 0; j < ent->nrows; j++)
 			json_array_append_new(metrics, json_compare_metric(m, &ent->rows[j]));
 		json_object_set_new(e, "metrics", metrics);

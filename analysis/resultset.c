@@ -275,13 +275,21 @@ static void free_entry(struct rs_entry *e)
 	free(e->label);
 	free(e->bench);
 	free(e->desc);
+	free(e->free_path);
+	free(e->flush_path);
+	free(e->path_counts);
 	json_decref(e->params);
 	json_decref(e->kernel);
 	memset(e, 0, sizeof(*e));
 }
 
+/*
+ * A null sample is a repetition that gave no value (ptbench writes null
+ * and a warning): it is left out, so m->n counts the numbers only; *len
+ * is the array's length, one per repetition.
+ */
 static int load_samples(const char *file, const char *name, const json_t *arr,
-			struct rs_metric *m)
+			struct rs_metric *m, size_t *len)
 {
 	char field[320];
 
@@ -291,21 +299,24 @@ static int load_samples(const char *file, const char *name, const json_t *arr,
 		    arr ? json_kind(arr) : "");
 		return -1;
 	}
-	m->n = json_array_size(arr);
-	if (!m->n) {
+	*len = json_array_size(arr);
+	if (!*len) {
 		bad(file, field, "is empty");
 		return -1;
 	}
-	m->samples = rs_xcalloc(m->n, sizeof(double));
-	for (size_t i = 0; i < m->n; i++) {
+	m->samples = rs_xcalloc(*len, sizeof(double));
+	m->n = 0;
+	for (size_t i = 0; i < *len; i++) {
 		json_t *v = json_array_get(arr, i);
 
+		if (json_is_null(v))
+			continue;
 		if (!json_is_number(v) || !isfinite(json_number_value(v))) {
 			snprintf(field, sizeof(field), "metrics.%s.samples[%zu]", name, i);
-			bad(file, field, "not a finite number (%s)", json_kind(v));
+			bad(file, field, "not a finite number or null (%s)", json_kind(v));
 			return -1;
 		}
-		m->samples[i] = json_number_value(v);
+		m->samples[m->n++] = json_number_value(v);
 	}
 	return 0;
 }
@@ -315,6 +326,7 @@ static int load_metric(const char *file, const char *name, const json_t *obj,
 {
 	char field[320];
 	const char *unit, *better;
+	size_t len;
 
 	snprintf(field, sizeof(field), "metrics.%s", name);
 	m->name = rs_xstrdup(name);
@@ -341,11 +353,11 @@ static int load_metric(const char *file, const char *name, const json_t *obj,
 		bad(file, field, "is '%s', want higher, lower or info", better);
 		return -1;
 	}
-	if (load_samples(file, name, json_object_get(obj, "samples"), m))
+	if (load_samples(file, name, json_object_get(obj, "samples"), m, &len))
 		return -1;
-	if (m->n != reps) {
+	if (len != reps) {
 		snprintf(field, sizeof(field), "metrics.%s.samples", name);
-		bad(file, field, "has %zu values, but params.reps is %zu", m->n, reps);
+		bad(file, field, "has %zu values, but params.reps is %zu", len, reps);
 		return -1;
 	}
 	return 0;
@@ -367,8 +379,18 @@ static int load_metrics(const char *file, const json_t *root, struct rs_entry *e
 	}
 	e->metrics = rs_xcalloc(json_object_size(metrics), sizeof(*e->metrics));
 	json_object_foreach(metrics, name, v) {
-		if (load_metric(file, name, v, e->reps, &e->metrics[e->nmetrics++]))
+		struct rs_metric *m = &e->metrics[e->nmetrics++];
+
+		if (load_metric(file, name, v, e->reps, m))
 			return -1;
+		if (!m->n) {
+			/* No repetition gave a value: nothing to show or judge. */
+			free(m->name);
+			free(m->unit);
+			free(m->samples);
+			memset(m, 0, sizeof(*m));
+			e->nmetrics--;
+		}
 	}
 	return 0;
 }
@@ -446,6 +468,38 @@ static int check_kernel(const char *file, const json_t *kernel)
 	return 0;
 }
 
+static double path_count(const json_t *side, const char *what)
+{
+	return json_number_value(json_object_get(json_object_get(json_object_get(side, "counts"),
+								 what), "count"));
+}
+
+/* .paths is optional (older results have none), but typed when there. */
+static int load_paths(const char *file, const json_t *paths, struct rs_entry *e)
+{
+	const json_t *fr, *fl, *fp, *lp;
+
+	if (!paths || json_is_null(paths))
+		return 0;
+	fr = json_object_get(paths, "free");
+	fl = json_object_get(paths, "flush");
+	fp = json_object_get(fr, "path");
+	lp = json_object_get(fl, "path");
+	if (!json_is_object(paths) || !json_is_string(fp) || !json_is_string(lp)) {
+		bad(file, "paths", "want {\"free\": {\"path\": STRING, ...}, \"flush\": {\"path\": STRING, ...}}");
+		return -1;
+	}
+	e->free_path = rs_xstrdup(json_string_value(fp));
+	e->flush_path = rs_xstrdup(json_string_value(lp));
+	if (strcmp(e->free_path, "unknown") && strcmp(e->flush_path, "unknown"))
+		e->path_counts = rs_xasprintf("%.0f direct, %.0f rcu tables; %.0f IPI, %.0f PV flushes",
+					      path_count(fr, "direct_tables"),
+					      path_count(fr, "rcu_tables"),
+					      path_count(fl, "ipi_flushes"),
+					      path_count(fl, "pv_flushes"));
+	return 0;
+}
+
 static int load_header(const char *file, const json_t *root, struct rs_entry *e)
 {
 	const char *schema, *s;
@@ -470,7 +524,7 @@ static int load_header(const char *file, const json_t *root, struct rs_entry *e)
 		return -1;
 	e->desc = entry_desc(json_object_get(root, "command"), e->bench);
 	e->kernel = json_incref(json_object_get(root, "kernel"));
-	return 0;
+	return load_paths(file, json_object_get(root, "paths"), e);
 }
 
 static void report_parse_error(const char *file, const json_error_t *jerr)
@@ -617,13 +671,15 @@ static void kernel_from_entries(struct rs_set *set)
 
 char *rs_set_title(const struct rs_set *set)
 {
-	bool tf_known = strcmp(set->table_free, "?");
+	const char *tf = set->obs_free ? set->obs_free : set->table_free;
+	const char *fl = set->obs_flush ? set->obs_flush : set->tlb_flush;
+	bool tf_known = strcmp(tf, "?");
 
-	return rs_xasprintf("%s: %s%s %s%s %s%s", set->label,
+	return rs_xasprintf("%s: %s%s %s%s %s%s%s", set->label,
 			    strcmp(set->kernel, "?") ? "" : "kernel ", set->kernel,
-			    strcmp(set->tlb_flush, "?") ? "" : "flush ", set->tlb_flush,
-			    tf_known ? set->table_free : "table-free ?",
-			    tf_known ? "-free" : "");
+			    strcmp(fl, "?") ? "" : "flush ", fl,
+			    tf_known ? tf : "table-free ?", tf_known ? "-free" : "",
+			    set->obs_free || set->obs_flush ? " (counted)" : "");
 }
 
 /* ---- the directory ------------------------------------------------------- */
@@ -751,6 +807,28 @@ static bool is_directory(const char *dir)
 	return true;
 }
 
+/* The one path the results agree on (none and unknown aside), or "mixed". */
+static char *observed(const struct rs_set *set, bool free_side)
+{
+	const char *seen = NULL, *p;
+
+	for (size_t i = 0; i < set->nentries; i++) {
+		p = free_side ? set->entries[i].free_path : set->entries[i].flush_path;
+		if (!p || !strcmp(p, "none") || !strcmp(p, "unknown"))
+			continue;
+		if (seen && strcmp(seen, p))
+			return rs_xstrdup("mixed");
+		seen = p;
+	}
+	return seen ? rs_xstrdup(seen) : NULL;
+}
+
+static void observed_paths(struct rs_set *set)
+{
+	set->obs_free = observed(set, true);
+	set->obs_flush = observed(set, false);
+}
+
 struct rs_set *rs_load(const char *dir)
 {
 	struct rs_set *set;
@@ -781,6 +859,7 @@ struct rs_set *rs_load(const char *dir)
 	}
 	load_system(set);
 	kernel_from_entries(set);
+	observed_paths(set);
 	return set;
 err:
 	rs_free(set);
@@ -799,6 +878,8 @@ void rs_free(struct rs_set *set)
 	free(set->kernel);
 	free(set->tlb_flush);
 	free(set->table_free);
+	free(set->obs_free);
+	free(set->obs_flush);
 	free(set);
 }
 

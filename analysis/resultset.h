@@ -38,6 +38,9 @@ struct rs_entry {
 	size_t reps;
 	struct rs_metric *metrics;
 	size_t nmetrics;
+	char *free_path;	/* .paths.free.path ("direct", "rcu", ...), NULL if absent */
+	char *flush_path;	/* .paths.flush.path, NULL if absent */
+	char *path_counts;	/* "4352 direct, 0 rcu tables; 69 IPI, 0 PV flushes", or NULL */
 };
 
 struct rs_set {
@@ -46,6 +49,13 @@ struct rs_set {
 	char *kernel;		/* release; "?" when unknown */
 	char *tlb_flush;	/* "pv-kvm", "ipi", ...; "?" when unknown */
 	char *table_free;	/* "rcu", "direct", ...; "?" when unknown */
+	/*
+	 * Observed in the results' paths (the counts), over the results that
+	 * freed tables or flushed: a path, "mixed" when results disagree, NULL
+	 * when none says.  They win over system.json in the set's title.
+	 */
+	char *obs_free;
+	char *obs_flush;
 	struct rs_entry *entries;
 	size_t nentries;
 	unsigned problems;	/* files reported and left out */
@@ -60,7 +70,11 @@ struct rs_set {
 struct rs_set *rs_load(const char *dir);
 void rs_free(struct rs_set *set);
 
-/* "a: 6.18.44 pv-kvm rcu": how column headers and legends name a set. */
+/*
+ * "a: 6.18.44 pv-kvm rcu-free": how column headers and legends name a set;
+ * the paths are those counted in its results where they say, else
+ * system.json's ("counted" is appended when they come from counts).
+ */
 char *rs_set_title(const struct rs_set *set);
 
 const struct rs_entry *rs_find_entry(const struct rs_set *set, const char *label);

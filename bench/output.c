@@ -185,6 +185,35 @@ static void mean_sd(json_t *samples, double *mean, double *sd, size_t *n)
 	*sd = k > 1 ? sqrt(sq / (double)(k - 1)) : NAN;
 }
 
+static double count_of(json_t *path, const char *what)
+{
+	return json_number_value(json_object_get(json_object_get(json_object_get(path, "counts"),
+								 what), "count"));
+}
+
+/* "paths: free direct (4352 direct, 0 rcu tables), flush ipi (69 IPI, 0 PV)" */
+static void pt_print_paths(json_t *paths, FILE *f)
+{
+	json_t *fr = json_object_get(paths, "free"), *fl = json_object_get(paths, "flush");
+	const char *fp = json_string_value(json_object_get(fr, "path"));
+	const char *lp = json_string_value(json_object_get(fl, "path"));
+
+	if (!fp || !lp)
+		return;
+	fprintf(f, "  paths: free %s", fp);
+	if (strcmp(fp, "unknown"))
+		fprintf(f, " (%.0f direct, %.0f rcu tables)", count_of(fr, "direct_tables"),
+			count_of(fr, "rcu_tables"));
+	fprintf(f, ", flush %s", lp);
+	if (strcmp(lp, "unknown"))
+		fprintf(f, " (%.0f IPI, %.0f PV)", count_of(fl, "ipi_flushes"),
+			count_of(fl, "pv_flushes"));
+	if (!strcmp(fp, "unknown") || !strcmp(lp, "unknown"))
+		fprintf(f, ": %s", json_string_value(json_object_get(!strcmp(fp, "unknown") ? fr : fl,
+								     "reason")));
+	fputc('\n', f);
+}
+
 void pt_print_summary(struct pt_run *run, FILE *f)
 {
 	const char *name;
@@ -201,6 +230,7 @@ void pt_print_summary(struct pt_run *run, FILE *f)
 		fprintf(f, "  %-36s %14.6g (%.6g) %s\n", name, mean, sd,
 			json_string_value(json_object_get(m, "unit")));
 	}
+	pt_print_paths(run->h->paths_json, f);
 	json_array_foreach(run->h->checks, i, c) {
 		fprintf(f, "  check %-20s %s: %s\n",
 			json_string_value(json_object_get(c, "name")),

@@ -212,8 +212,24 @@ else .metrics | to_entries[] | .key as $k | .value |
 	ok(.unit | str; "metrics.\($k).unit is not a string: \(.unit | j)"),
 	ok(.better == "higher" or .better == "lower" or .better == "info";
 		"metrics.\($k).better is not higher, lower or info: \(.better | j)"),
-	samples("metrics.\($k)"; $reps; finite)
+	samples("metrics.\($k)"; $reps; finite or . == null),
+	ok(any(.samples[]; . != null); "metrics.\($k).samples holds no number, only nulls")
 	end
+end),
+(if .unsupported_metrics == null then empty
+elif (.unsupported_metrics | type) != "object" then
+	"unsupported_metrics is not an object: \(.unsupported_metrics | j)"
+else .unsupported_metrics | to_entries[] | .key as $k | .value |
+	ok(type == "object" and .supported == false and (.reason | str) and (.reason | length) > 0;
+		"unsupported_metrics.\($k) is not {supported: false, reason: string}: \(j)")
+end),
+(if .paths == null then empty else
+	ok((.paths.free.path | IN("rcu", "direct", "sync-ipi", "mixed", "none", "unknown")) and
+		(.paths.flush.path | IN("ipi", "pv", "none", "unknown"));
+		"paths is not {free: {path}, flush: {path}} with known paths: \(.paths | j)"),
+	ok((.paths.free.path != "unknown" or (.paths.free.reason | str)) and
+		(.paths.flush.path != "unknown" or (.paths.flush.reason | str));
+		"an unknown path without a reason: \(.paths | j)")
 end),
 (if (.counters | type) != "object" then
 	"counters is not an object: \(.counters | j)"

@@ -43,9 +43,17 @@ variant schema '.schema = "ptbench/9"'
 bad2 "ptstat: $T/schema/mmap.json: schema: is 'ptbench/9', this ptstat reads only 'ptbench/1'" \
 	show "$T/schema"
 
+# null is a repetition that gave no value: left out, the others shown.
 variant null '.metrics.ops_per_sec.samples[2] = null'
-bad2 "ptstat: $T/null/mmap.json: metrics.ops_per_sec.samples[2]: not a finite number (null)" \
-	show "$T/null"
+expect_exit 0 "$PTSTAT" show "$T/null" --format json
+jq_true "$T/out" '[.entries[].metrics[] | select(.name == "ops_per_sec") | .n] == [2]' \
+	"a null sample: ops_per_sec has n 2 of 3 repetitions"
+pass "a null sample is left out, not refused"
+variant allnull '.metrics.ops_per_sec.samples = [null, null, null]'
+expect_exit 0 "$PTSTAT" show "$T/allnull" --format json
+jq_true "$T/out" '[.entries[].metrics[] | select(.name == "ops_per_sec")] == []' \
+	"a metric with only null samples is not shown"
+pass "a metric no repetition gave is left out"
 
 # jq cannot write NaN: put the token in the text.
 mkdir -p "$T/nan"
@@ -55,7 +63,7 @@ bad2 "ptstat: $T/nan/mmap.json: not valid JSON (line 1, column" show "$T/nan"
 grep -qF "every sample must be finite" "$T/err" || fail "NaN: the message does not say why"
 
 variant string '.metrics.ns_per_op.samples[0] = "fast"'
-bad2 "ptstat: $T/string/mmap.json: metrics.ns_per_op.samples[0]: not a finite number (a string)" \
+bad2 "ptstat: $T/string/mmap.json: metrics.ns_per_op.samples[0]: not a finite number or null (a string)" \
 	show "$T/string"
 
 variant nometrics 'del(.metrics)'
