@@ -35,6 +35,7 @@
  * teardown (building and freeing its slots) never count as its work.
  */
 struct pt_gate {
+	atomic_uint bound;	/* tasks placed, their malloc arena made */
 	atomic_uint ready;
 	atomic_int go;
 	atomic_uint done;	/* tasks out of their measured loop */
@@ -68,6 +69,20 @@ void pt_metric(struct pt_run *run, const char *name, const char *unit,
 	json_array_append_new(json_object_get(m, "samples"), json_real(value));
 }
 
+/* Drop pt_metric()'s "no finite value" warnings of a metric now unsupported. */
+static void pt_warn_forget(struct pt_run *run, const char *name)
+{
+	json_t *w = run->h->warnings;
+	size_t len = strlen(name);
+	const char *s;
+
+	for (size_t i = json_array_size(w); i-- > 0;) {
+		s = json_string_value(json_array_get(w, i));
+		if (!strncmp(s, "metric ", 7) && !strncmp(s + 7, name, len) && s[7 + len] == ':')
+			json_array_remove(w, i);
+	}
+}
+
 void pt_metric_unsupported(struct pt_run *run, const char *name, const char *unit,
 			   enum pt_better better, const char *fmt, ...)
 {
@@ -78,6 +93,7 @@ void pt_metric_unsupported(struct pt_run *run, const char *name, const char *uni
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	json_object_del(run->h->metrics, name);
+	pt_warn_forget(run, name);
 	json_object_set_new(run->h->unsupported, name,
 			    json_pack("{s:s, s:s, s:b, s:s}", "unit", unit,
 				      "better", better_name[better],
@@ -165,7 +181,18 @@ static void task_main(struct pt_task *t)
 
 	if (pt_place_bind(t->cpu, err, sizeof(err)))
 		pt_task_fail(t, "task %u: %s", t->id, err);
-	else if (b->task_init && b->task_init(t) && !t->errmsg[0])
+	/*
+	 * A thread's first malloc maps its arena (and pthread_create mapped
+	 * its stack) wherever the kernel finds room: a benchmark that opens a
+	 * hole in its reservation during task_init() must not see another
+	 * task's arena land there.  So every task makes its arena first, and
+	 * waits until all have, before any set-up.
+	 */
+	free(malloc(1));
+	atomic_fetch_add(&gate->bound, 1);
+	while (atomic_load(&gate->bound) < run->ntasks && !atomic_load(&run->stop))
+		sched_yield();
+	if (!t->errmsg[0] && b->task_init && b->task_init(t) && !t->errmsg[0])
 		pt_task_fail(t, "task %u: set-up failed", t->id);
 
 	atomic_fetch_add(&gate->ready, 1);
@@ -282,6 +309,7 @@ static void reset_tasks(struct pt_run *run)
 	}
 	atomic_store(&run->stop, 0);
 	atomic_store(&run->timed_left, timed);
+	atomic_store(&gate->bound, 0);
 	atomic_store(&gate->ready, 0);
 	atomic_store(&gate->go, 0);
 	atomic_store(&gate->done, 0);
