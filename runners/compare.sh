@@ -361,10 +361,13 @@ done
 # Emulated (TCG) timings are compared only with emulated ones.
 tcg_sets=()
 other_sets=()
+single_tcg=0
 for i in "${!dirs[@]}"; do
 	acc=$("$JQ" -r '.vm.accel // "native"' "${dirs[i]}/system.json" 2>/dev/null) || acc=native
 	if [ "$acc" = tcg ]; then
 		tcg_sets+=("${names[i]}")
+		thr=$("$JQ" -r '.vm.tcg_threads // "single"' "${dirs[i]}/system.json" 2>/dev/null) || thr=single
+		[ "$thr" = multi ] || single_tcg=1
 	else
 		other_sets+=("${names[i]} ($acc)")
 	fi
@@ -374,7 +377,10 @@ if [ "${#tcg_sets[@]}" -gt 0 ]; then
 	if [ "${#other_sets[@]}" -gt 0 ] && [ "$allow_mixed" -ne 1 ]; then
 		die "$(printf '%s, ' "${tcg_sets[@]}" | sed 's/, $//') ran under TCG (emulated) and $(printf '%s, ' "${other_sets[@]}" | sed 's/, $//') did not: their timings cannot be compared (add --allow-mixed to compare anyway)"
 	fi
-	notice="NOTE: emulated timings. $(printf '%s, ' "${tcg_sets[@]}" | sed 's/, $//') ran in QEMU under TCG, which emulates every instruction: the figures compare the kernels under emulation, not on hardware; only large differences and the counters (page faults, TLB shootdowns, tables freed) carry over."
+	notice="NOTE: emulated timings. $(printf '%s, ' "${tcg_sets[@]}" | sed 's/, $//') ran in QEMU under TCG. Read the counts first: the free and flush path of each result (paths) and the tables, flushes and shootdowns per operation are counted in the guest kernel and carry over to hardware. The timings come second: TCG emulates every instruction, so only large differences mean something."
+	if [ "$single_tcg" -eq 1 ]; then
+		notice+=" Single-threaded TCG runs every vCPU on one host thread: a remote flush waits until QEMU schedules the other vCPU, so remote-flush latencies (gup-fast, pt-teardown with --tasks 2, tlb-shootdown) are scheduling artefacts, about 100x native where local work is about 10x."
+	fi
 	if [ "${#other_sets[@]}" -gt 0 ]; then
 		notice+=" MIXED: $(printf '%s, ' "${other_sets[@]}" | sed 's/, $//') did not run under TCG (--allow-mixed): their timings are not comparable with the emulated ones."
 	fi
