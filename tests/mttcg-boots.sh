@@ -6,24 +6,27 @@
 # a hung guest (vm.sh's timeout), a benchmark that died, or an incomplete
 # set.  Each failure's console log is kept.
 #
-# Usage: tests/mttcg-boots.sh [-n BOOTS] [-s SUITE] [-t single|multi] [-o DIR] KERNEL...
+# Usage: tests/mttcg-boots.sh [-n BOOTS] [-s SUITE] [-r ROUNDS] [-t single|multi] [-o DIR] KERNEL...
 #   KERNEL: as runners/vm.sh --kernel (debian:6.1, debian:6.12, a bzImage)
-# Default: -n 20 -s smoke -t multi -o a new directory under /tmp.
+# Default: -n 20 -s smoke, the suite's own rounds, -t multi, -o a new
+# directory under /tmp.
 set -eu
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 boots=20
 suite=smoke
 threads=multi
+rounds=
 out=
 
 usage() {
 	sed -n '2,/^set -eu/p' "$0" | sed -e 's/^# \{0,1\}//' -e '/^set -eu/d'
 }
 
-while getopts 'n:s:t:o:h' opt; do
+while getopts 'n:s:r:t:o:h' opt; do
 	case $opt in
 	n) boots=$OPTARG ;;
+	r) rounds=$OPTARG ;;
 	s) suite=$OPTARG ;;
 	t) threads=$OPTARG ;;
 	o) out=$OPTARG ;;
@@ -66,7 +69,8 @@ for k in "$@"; do
 		start=$(date +%s)
 		rc=0
 		"$top_srcdir/runners/vm.sh" run --kernel "$k" --accel tcg --tcg-threads "$threads" \
-			--suite "$suite" --label "$label" --out "$d" --force >"$d/$label.log" 2>&1 || rc=$?
+			--suite "$suite" ${rounds:+--rounds "$rounds"} --label "$label" --out "$d" \
+			--force >"$d/$label.log" 2>&1 || rc=$?
 		why=
 		if [ "$rc" -ne 0 ]; then
 			why="vm.sh exit $rc"
