@@ -39,24 +39,11 @@ Options:
                          switchable:   CONFIG_PARAVIRT=y (so
                               CONFIG_MMU_GATHER_RCU_TABLE_FREE=y),
                               CONFIG_KVM_GUEST=y, CONFIG_PARAVIRT_SPINLOCKS=y,
-                              and the project's boot switch (the patch
-                              PATCH_DIR/SERIES/*.patch, applied to a copy of
-                              the tree): the kernel frees page tables
-                              directly (right after the TLB-flush IPIs) unless
-                              booted with pt_table_free=rcu, which installs
-                              the RCU path (tlb_remove_table: freed after an
-                              RCU grace period, as in a KVM guest with the
-                              paravirtual TLB flush). One image, one
-                              configuration: only the free path differs
-                              between the two boots. uname -r ends in
-                              -ptbench-switch. The kernel log says which path
-                              is in force, in one line:
-                                ptbench: page-table free path: direct (native_tlb_remove_table, default)
-                                ptbench: page-table free path: rcu (tlb_remove_table, pt_table_free=rcu)
-                              (under KVM with the paravirtual flush the
-                              kernel takes the RCU path anyway, and the line
-                              says so; the switch never selects the direct
-                              path, which would be unsafe there)
+                              and the project's boot switch (see below): one
+                              image that frees page tables directly, or
+                              after an RCU grace period when booted with
+                              pt_table_free=rcu. uname -r ends in
+                              -ptbench-switch.
                          paravirt-off: CONFIG_PARAVIRT, CONFIG_KVM_GUEST,
                               CONFIG_XEN, CONFIG_HYPERV, CONFIG_X86_VSMP all
                               unset (each of them needs or selects PARAVIRT),
@@ -101,14 +88,37 @@ Options:
                        stdout and exit, without building (about 10 s)
   -h, --help           show this help and exit
 
-The patch (--kind switchable). The series of the tree must have a directory
-in PATCH_DIR, else: an error listing the series that have one (exit 2). The
+The boot switch (--kind switchable): the patch PATCH_DIR/SERIES/*.patch
+(runners/kernel-patches/6.12/0001-x86-paravirt-pt_table_free-boot-switch.patch
+for 6.12) adds the early parameter pt_table_free= to
+arch/x86/kernel/paravirt.c:
+  (none), pt_table_free=default
+                 the kernel's own choice: direct under TCG and on bare
+                 metal (pv_ops.mmu.tlb_remove_table is
+                 native_tlb_remove_table, tlb_remove_page on 6.1), each
+                 table freed right after the TLB-flush IPIs
+  pt_table_free=rcu
+                 tlb_remove_table: tables batched and freed after an RCU
+                 grace period, the path of a KVM guest that uses the
+                 paravirtual TLB flush
+One image, one configuration: only the free path differs between the two
+boots. The kernel log says which path is in force, in one line:
+  ptbench: page-table free path: direct (native_tlb_remove_table, default)
+  ptbench: page-table free path: rcu (tlb_remove_table, pt_table_free=rcu)
+Another value: a warning in the kernel log naming it and the accepted ones,
+and the path unchanged. No value selects the direct path: under KVM with
+the paravirtual flush the kernel takes the RCU path whatever the command
+line (the line then ends in ", paravirtual TLB flush)"), as freeing
+directly would be unsafe there.
+
+Applying the patch. The series of the tree must have a directory in
+PATCH_DIR, else: an error listing the series that have one (exit 2). The
 tree is copied as hard links into the build directory (a second or two; a
 full copy when hard links cannot be made) and each patch is first tried
 with patch --dry-run --fuzz=0 on the copy: a patch that does not apply is
-an error naming the patch file and the failing hunk, and nothing is changed
-(exit 1). Neither the package's unpacked tree (which workloads/kernbench
-shares) nor a --src tree is ever modified.
+an error naming the patch file and the failing hunk, and nothing is
+changed (exit 1). Neither the package's unpacked tree (which
+workloads/kernbench shares) nor a --src tree is ever modified.
 
 The configuration, made in a temporary directory (make O=..., ARCH=x86_64):
   1. make tinyconfig
