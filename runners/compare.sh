@@ -9,6 +9,7 @@ usage() {
 Usage: runners/compare.sh [SET_A SET_B ...] [REPORT OPTIONS]
        runners/compare.sh --kernel SPEC [--kernel SPEC ...] [--variant V ...]
                           [KERNEL OPTIONS] [REPORT OPTIONS]
+       runners/compare.sh --question rcu-table-free [KERNEL OPTIONS] [REPORT OPTIONS]
        runners/compare.sh            (= --kernel debian:6.1 --kernel debian:6.12)
 
 Compares kernels. With --kernel, it first runs a suite on each kernel: it
@@ -22,6 +23,20 @@ something is out of date.
 
 With no argument at all it compares Debian's newest 6.1 and 6.12 cloud
 kernels on the smoke suite under TCG (the quick suite when KVM works here).
+
+--question rcu-table-free: what does freeing page tables through RCU,
+instead of right after the flush IPI, cost? Builds (or takes from the
+cache) the switchable 6.12 kernel (runners/build-kernel.sh --kind
+switchable: the project's patch adds the boot parameter pt_table_free=),
+boots it twice under the same accelerator and CPU model, as
+RELEASE-direct (pt_table_free=default: tables freed right after the flush)
+and RELEASE-rcu (pt_table_free=rcu: freed after an RCU grace period, as
+in a KVM guest with the paravirtual flush), runs workloads/rcu-table-free.suite
+(the quick suite, pt-teardown at 512 tables, fork-exit at 1 GiB) in each,
+and compares them. Under KVM it adds Debian's 6.12 booted with the
+paravirtual flush (cpu=host,kvm-pv-tlb-flush=on: pv flush, rcu) and with
+nopv (IPI flush, direct). --suite, --reps and --rounds may override the
+suite's; --kernel and --variant may not be given.
 
 Kernel SPECs (see runners/vm.sh --help):
   debian:SERIES   the newest linux-image-SERIES*-cloud-amd64-unsigned, fetched
@@ -56,6 +71,17 @@ Kernel options:
   --allow-mixed        compare sets run under TCG with native or KVM ones
                        (refused otherwise: emulated timings are not
                        comparable with real ones)
+  --allow-same-path    exit 0 even when two sets labelled as different free
+                       paths counted the same one (below)
+
+Labels and counts. A set whose name ends in -rcu or -direct (a variant
+named so, as the question's are) is labelled with that free path. The
+free path each set counted (its results' "paths", from in-kernel counts)
+is compared with its label: when two sets labelled as different free paths
+counted the same path, the comparison is not what its labels say; the
+report says so on its first lines, and compare.sh exits 3 unless
+--allow-same-path. A single set whose count contradicts its label is noted
+the same way.
 
 Under TCG every instruction is emulated: the report says so at its top (in
 table.txt, table.md, index.html and on standard output).
@@ -92,7 +118,8 @@ Report options:
 Exit status: 0 the report is written; 1 a run failed (its sets so far are
 kept), ptstat failed, or left a result file out (its messages say which;
 the report is written without it); 2 bad input (options, a set that does not
-exist, nothing to compare, TCG sets mixed with others).
+exist, nothing to compare, TCG sets mixed with others); 3 the report is
+written, but sets labelled as different free paths counted the same one.
 
 Environment:
   PTSTAT    the ptstat binary to use; when set, the set-up is skipped
@@ -126,12 +153,14 @@ accel=auto
 jobs=1
 results=
 allow_mixed=0
+allow_same_path=0
+question=
 nargs=$#
 while [ "$#" -gt 0 ]; do
 	case $1 in
 	--out | --format | --alpha | --min-change | --correction | --kernel | \
 		--variant | --suite | --reps | --rounds | --accel | --jobs | --results | \
-		--mem | --smp | --boot-timeout | --timeout | --tcg-threads)
+		--mem | --smp | --boot-timeout | --timeout | --tcg-threads | --question)
 		# A --variant value may start with anything but '-'; append=-x is
 		# inside it.
 		if [ "$#" -lt 2 ] || [[ $2 == -* ]]; then
@@ -151,6 +180,7 @@ while [ "$#" -gt 0 ]; do
 		--accel) accel=$2 ;;
 		--jobs) jobs=$2 ;;
 		--results) results=$2 ;;
+		--question) question=$2 ;;
 		--mem | --smp | --boot-timeout | --timeout | --tcg-threads) vm_opts+=("$1" "$2") ;;
 		*) stat_opts+=("$1" "$2") ;;
 		esac
@@ -158,6 +188,7 @@ while [ "$#" -gt 0 ]; do
 		continue
 		;;
 	--allow-mixed) allow_mixed=1 ;;
+	--allow-same-path) allow_same_path=1 ;;
 	--out=*)
 		out=${1#*=}
 		out_set=1
@@ -187,6 +218,20 @@ esac
 if [ "$nargs" -eq 0 ]; then
 	kernels=(debian:6.1 debian:6.12)
 fi
+case $question in
+'') ;;
+rcu-table-free)
+	if [ "${#kernels[@]}" -gt 0 ] || [ "${#variants[@]}" -gt 0 ] || [ "${#sets[@]}" -gt 0 ]; then
+		die "--question rcu-table-free chooses the kernel and the variants: no --kernel, --variant or result set with it"
+	fi
+	# The kernel is built below, once the set-up has run; a placeholder
+	# spec keeps the checks of the options as for --kernel.
+	kernels=(question:rcu-table-free)
+	variants=(direct:append=pt_table_free=default rcu:append=pt_table_free=rcu)
+	[ -n "$suite" ] || suite=rcu-table-free
+	;;
+*) die "--question '$question': the only question is rcu-table-free" ;;
+esac
 if [ "${#kernels[@]}" -gt 0 ] && [ "${#sets[@]}" -gt 0 ]; then
 	die "give either result sets or --kernel specs, not both"
 fi
@@ -240,6 +285,17 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 	RUN=$PT_TOP/runners/run.sh
 	rundir=${results:-$PT_TOP/results/kernels-$(date +%Y%m%d-%H%M%S)}
 
+	if [ "$question" = rcu-table-free ]; then
+		printf 'compare.sh: --question rcu-table-free: the switchable 6.12 kernel (runners/build-kernel.sh --kind switchable; cached)\n' >&2
+		t_build=$(date +%s)
+		img=$("$PT_TOP/runners/build-kernel.sh" --kind switchable \
+			--source-package linux-source-6.12 | tail -n 1) ||
+			fatal "building the switchable kernel failed (see above)"
+		[ -f "$img" ] || fatal "runners/build-kernel.sh named no kernel image ('$img')"
+		printf 'compare.sh: kernel %s (%ds)\n' "$img" "$(($(date +%s) - t_build))" >&2
+		kernels=("$img")
+	fi
+
 	# One accelerator for every VM: probed with the first VM kernel (and the
 	# first variant's CPU model), so that no side runs under another.
 	first_vm=
@@ -266,6 +322,17 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 	if [ -z "$suite" ]; then
 		if [ -n "$first_vm" ] && [ "$accel" = tcg ]; then suite=smoke; else suite=quick; fi
 	fi
+	# The question under KVM: both boots of the switchable kernel without
+	# the paravirtual flush (with it, the kernel takes the RCU path whatever
+	# the parameter says), and Debian's 6.12 with it and without it.
+	extra_sides=()
+	if [ "$question" = rcu-table-free ] && [ "$accel" = kvm ]; then
+		# shellcheck disable=SC2054 # commas inside one variant
+		variants=(direct:append=pt_table_free=default,cpu=host,kvm-pv-tlb-flush=off
+			rcu:append=pt_table_free=rcu,cpu=host,kvm-pv-tlb-flush=off)
+		extra_sides=("debian:6.12"$'\t'"pv-rcu:cpu=host,kvm-pv-tlb-flush=on"
+			"debian:6.12"$'\t'"nopv-direct:append=nopv")
+	fi
 	# Refused now rather than after the runs (see the check of the sets).
 	if [ -n "$first_vm" ] && [ "$accel" = tcg ] && [ "$allow_mixed" -ne 1 ] &&
 		[[ " ${kernels[*]} " == *" running "* ]]; then
@@ -277,7 +344,23 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 	side_names=()
 	side_cmds=()
 	declare -A side_seen=()
+	# Each kernel under each variant, then the question's extra sides.
+	pairs=()
 	for k in "${kernels[@]}"; do
+		if [ "${#variants[@]}" -eq 0 ]; then
+			pairs+=("$k")
+		else
+			for v in "${variants[@]}"; do
+				pairs+=("$k"$'\t'"$v")
+			done
+		fi
+	done
+	pairs+=("${extra_sides[@]}")
+	for pair in "${pairs[@]}"; do
+		# KERNEL, or KERNEL<tab>VARIANT (a path may hold spaces).
+		k=${pair%%$'\t'*}
+		v=
+		[ "$pair" = "$k" ] || v=${pair#*$'\t'}
 		if [ "$k" = running ]; then
 			[ "${#variants[@]}" -eq 0 ] ||
 				die "--variant boots a kernel differently: it does not apply to 'running'"
@@ -286,25 +369,21 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 			info=$("$VM" kernel "$k") || exit "$?"
 			rel=$(sed -n 's/^release //p' <<<"$info")
 		fi
-		vlist=("${variants[@]}")
-		[ "${#vlist[@]}" -gt 0 ] || vlist=("")
-		for v in "${vlist[@]}"; do
-			name=$rel${v:+-${v%%:*}}
-			if [ -n "${side_seen[$name]+x}" ]; then
-				die "two sides would both be named '$name' (${side_seen[$name]} and $k${v:+ $v}): give distinct kernels or variant names"
-			fi
-			side_seen[$name]="$k${v:+ $v}"
-			if [ "$k" = running ]; then
-				cmd=("$RUN" --suite "$suite" --label "$name")
-			else
-				cmd=("$VM" run --kernel "$k" --label "$name" \
-					--suite "$suite" --accel "$accel" ${v:+--variant "$v"} "${vm_opts[@]}")
-			fi
-			[ -z "$reps" ] || cmd+=(--reps "$reps")
-			[ -z "$rounds" ] || cmd+=(--rounds "$rounds")
-			side_names+=("$name")
-			side_cmds+=("$(printf '%q ' "${cmd[@]}")")
-		done
+		name=$rel${v:+-${v%%:*}}
+		if [ -n "${side_seen[$name]+x}" ]; then
+			die "two sides would both be named '$name' (${side_seen[$name]} and $k${v:+ $v}): give distinct kernels or variant names"
+		fi
+		side_seen[$name]="$k${v:+ $v}"
+		if [ "$k" = running ]; then
+			cmd=("$RUN" --suite "$suite" --label "$name")
+		else
+			cmd=("$VM" run --kernel "$k" --label "$name" \
+				--suite "$suite" --accel "$accel" ${v:+--variant "$v"} "${vm_opts[@]}")
+		fi
+		[ -z "$reps" ] || cmd+=(--reps "$reps")
+		[ -z "$rounds" ] || cmd+=(--rounds "$rounds")
+		side_names+=("$name")
+		side_cmds+=("$(printf '%q ' "${cmd[@]}")")
 	done
 
 	mkdir -p -- "$rundir" || fatal "cannot create $rundir"
@@ -384,6 +463,59 @@ if [ "${#tcg_sets[@]}" -gt 0 ]; then
 	if [ "${#other_sets[@]}" -gt 0 ]; then
 		notice+=" MIXED: $(printf '%s, ' "${other_sets[@]}" | sed 's/, $//') did not run under TCG (--allow-mixed): their timings are not comparable with the emulated ones."
 	fi
+fi
+
+# Labels and counts: a set named ...-rcu or ...-direct says which free path
+# it is meant to take; its results' paths say which it took.
+set_label_path() {
+	case $1 in
+	*-rcu) printf 'rcu' ;;
+	*-direct) printf 'direct' ;;
+	esac
+}
+
+# The free path a set's results counted: one path, "mixed", or "" (none said).
+set_counted_path() {
+	local files=()
+	local f
+	for f in "$1"/*.json; do
+		case ${f##*/} in
+		system.json | meta.json) ;;
+		*) files+=("$f") ;;
+		esac
+	done
+	[ "${#files[@]}" -gt 0 ] || return 0
+	# shellcheck disable=SC2016 # a jq program
+	"$JQ" -rs '[.[] | .paths.free.path? // empty | select(. != "none" and . != "unknown")] |
+		unique | if length == 0 then "" elif length == 1 then .[0] else "mixed" end' \
+		"${files[@]}" 2>/dev/null || true
+}
+
+same_path=0
+path_notice=
+declare -A labelled=() counted=()
+for i in "${!dirs[@]}"; do
+	lp=$(set_label_path "${names[i]}")
+	[ -n "$lp" ] || continue
+	labelled[${names[i]}]=$lp
+	counted[${names[i]}]=$(set_counted_path "${dirs[i]}")
+done
+for a in "${!labelled[@]}"; do
+	ca=${counted[$a]}
+	if [ -n "$ca" ] && [ "$ca" != "${labelled[$a]}" ]; then
+		path_notice+=" LABEL: $a is labelled ${labelled[$a]}, but its results counted the free path $ca."
+	fi
+	for b in "${!labelled[@]}"; do
+		[[ $a < $b ]] || continue
+		[ "${labelled[$a]}" != "${labelled[$b]}" ] || continue
+		if [ -n "$ca" ] && [ "$ca" = "${counted[$b]}" ]; then
+			same_path=1
+			path_notice+=" SAME PATH: $a (labelled ${labelled[$a]}) and $b (labelled ${labelled[$b]}) both counted the free path $ca: this is not a comparison of the two free paths."
+		fi
+	done
+done
+if [ -n "$path_notice" ]; then
+	notice="PATHS:${path_notice}${notice:+ $notice}"
 fi
 
 if [ -n "${PTSTAT:-}" ]; then
@@ -757,4 +889,8 @@ esac
 printf 'compare.sh: report in %s (open %s/index.html)\n' "$out" "$out" >&2
 if [ "$left_out" -eq 1 ]; then
 	fatal "ptstat left some result files out (see its messages above): the report lacks them"
+fi
+if [ "$same_path" -eq 1 ] && [ "$allow_same_path" -ne 1 ]; then
+	printf 'compare.sh: sets labelled as different free paths counted the same one (see the PATHS note on top of the report; --allow-same-path to accept)\n' >&2
+	exit 3
 fi

@@ -132,6 +132,44 @@ if command -v xmllint >/dev/null 2>&1; then
 fi
 pass "a report is replaced whole; 3 sets; a set named $weird is escaped in index.html"
 
+# ---- labels against counts ----------------------------------------------------------
+
+# Two sets named as the two free paths. Their results' paths are set here
+# as a kernel would count them (this kernel has no kprobes to count them).
+# paths_set SRC DEST FREE: copy set SRC to DEST with every result's free path FREE.
+paths_set() {
+	local f
+	cp -r "$1" "$2"
+	for f in "$2"/*.json; do
+		case ${f##*/} in system.json | meta.json) continue ;; esac
+		"$JQ" --arg p "$3" '.paths = {free: {path: $p, counts: {rcu_tables: {count: 0, from: "test"},
+			direct_tables: {count: 64, from: "test"}, sync_ipis: {count: 0, from: "test"}}},
+			flush: {path: "ipi", counts: {pv_flushes: {count: 0, from: "test"},
+			ipi_flushes: {count: 1, from: "test"}}}}' "$f" >"$f.tmp" && mv "$f.tmp" "$f"
+	done
+}
+paths_set "$R/a" "$R/k-direct" direct
+paths_set "$R/b" "$R/k-rcu" direct
+expect_exit 3 "$COMPARE" "$R/k-direct" "$R/k-rcu" --out "$T/same"
+sed -n '1,/^$/p' "$T/same/table.txt" | tr '\n' ' ' |
+	grep -q '^PATHS: SAME PATH: k-direct (labelled direct) and k-rcu (labelled rcu) both counted the free path direct' ||
+	fail "same path: the report does not say so on top: $(head -n 3 "$T/same/table.txt")"
+grep -q 'class="notice".*SAME PATH' "$T/same/index.html" || fail "same path: index.html says nothing"
+sed -n '1,/^$/p' "$T/same/table.txt" | tr '\n' ' ' |
+	grep -q 'LABEL: k-rcu is labelled rcu, but its results counted the free path direct' ||
+	fail "same path: the mislabelled set is not named"
+grep -q 'path: free / flush *counted *direct / ipi *direct / ipi' "$T/same/table.txt" ||
+	fail "the counted paths row is missing: $(grep -m1 'path:' "$T/same/table.txt")"
+expect_exit 0 "$COMPARE" "$R/k-direct" "$R/k-rcu" --out "$T/same" --allow-same-path
+rm -rf "$R/k-rcu"
+paths_set "$R/b" "$R/k-rcu" rcu
+expect_exit 0 "$COMPARE" "$R/k-direct" "$R/k-rcu" --out "$T/differ"
+if grep -q 'PATHS:' "$T/differ/table.txt"; then
+	fail "sets that counted their labelled paths are flagged: $(head -n 3 "$T/differ/table.txt")"
+fi
+grep -q 'k-rcu: .* rcu-free (counted)' "$T/differ/table.txt" || fail "the set's title does not give its counted path"
+pass "labels against counts: the same counted path under two labels exits 3 and says so on top (--allow-same-path: 0); matching counts pass"
+
 # ---- bad input ---------------------------------------------------------------------
 
 mkdir "$R/empty"
@@ -142,9 +180,13 @@ expect_exit 2 "$COMPARE" "$R/a" "$R/b" --bogus --out "$T/bad"
 expect_exit 2 "$COMPARE" "$R/a" "$R/a" --out "$T/bad"
 grep -q "two sets are named 'a'" "$T/err" || fail "duplicate set names: $(cat "$T/err")"
 expect_exit 2 "$COMPARE" "$R/a" "$R/empty" --out "$T/bad"
+expect_exit 2 "$COMPARE" --question rcu-table-free --kernel debian:6.12 --out "$T/bad"
+grep -q 'chooses the kernel' "$T/err" || fail "--question with --kernel: $(cat "$T/err")"
+expect_exit 2 "$COMPARE" --question nosuch --out "$T/bad"
+grep -q "the only question is rcu-table-free" "$T/err" || fail "--question nosuch: $(cat "$T/err")"
 [ ! -e "$T/bad" ] || fail "a refused comparison created $T/bad"
 leftovers=$(find "$T" -mindepth 1 -maxdepth 1 -name '.bad*')
 [ -z "$leftovers" ] || fail "a refused comparison left $leftovers"
-pass "bad input (one set, a missing set, a bad format or option, the same set twice, an empty set): exit 2, no report"
+pass "bad input (one set, a missing set, a bad format or option, the same set twice, an empty set, a bad --question): exit 2, no report"
 
 pass "whole test: $((SECONDS - started)) s"
