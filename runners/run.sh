@@ -92,7 +92,9 @@ The result set OUT/LABEL/ holds:
                        directory)
   run.log              what ptbench printed on stderr, entry by entry, with
                        times and exit statuses
-  kernel-warnings.txt  kernel log lines matching WARNING, BUG, Oops,
+  kernel-warnings.txt  boot log lines about command-line parameters the
+                       kernel did not understand, then kernel log lines
+                       matching WARNING, BUG, Oops,
                        general protection or RIP: that appeared during the
                        run (empty: none; a line starting with '#' says when
                        the kernel log could not be read)
@@ -804,6 +806,11 @@ write_meta ""
 dmesg_ok=1
 if ! dmesg >"$tmp/dmesg.before" 2>"$tmp/dmesg.err"; then
 	dmesg_ok=0
+elif [ "$resume" -eq 0 ]; then
+	# Boot parameters the kernel did not understand change what runs (a
+	# mistyped pt_table_free=, say): recorded once, before the entries.
+	grep -E 'Unknown kernel command line parameters|unknown value|Malformed early option' \
+		"$tmp/dmesg.before" >>"$partial/kernel-warnings.txt" || true
 fi
 
 # Append the kernel warnings logged since the start to kernel-warnings.txt.
