@@ -176,9 +176,12 @@ workloads/kernbench (unpacked once, again when the package's version
 changes).
 
 Time: on this project's 2-CPU Debian 12 VM (make -j2) a call that builds
-took 4 min 45 s (PARAVIRT on) and 5 min 48 s (off) in all, about 10 s of it
-to configure; longer when the machine is busy. Unpacking the source the
-first time: about 15 s more. A repeated call with the same inputs returns
+took 4 min 45 s (PARAVIRT on) and 5 min 48 s (off) in all on a quiet
+machine, before kprobes were added; a switchable 6.12 kernel took 8 min 11 s
+and 10 min 25 s, a switchable 6.1 one 10 min 11 s, with other builds and
+tests loading the machine (load average 5). About 10 s of it configures,
+and copying and patching the tree takes a second or two. Unpacking the
+source the first time: about 15 s more. A repeated call with the same inputs returns
 in a fraction of a second (the quick lookup), and in about 10 s when only
 the configuration's hash finds the kernel. Disk: the build needs about
 250 MiB in OUT (deleted afterwards; a cached kernel takes about 6 MiB),
