@@ -181,11 +181,11 @@ machine, before kprobes were added; a switchable 6.12 kernel took 8 min 11 s
 and 10 min 25 s, a switchable 6.1 one 10 min 11 s, with other builds and
 tests loading the machine (load average 5). About 10 s of it configures,
 and copying and patching the tree takes a second or two. Unpacking the
-source the first time: about 15 s more. A repeated call with the same inputs returns
-in a fraction of a second (the quick lookup), and in about 10 s when only
-the configuration's hash finds the kernel. Disk: the build needs about
-250 MiB in OUT (deleted afterwards; a cached kernel takes about 6 MiB),
-the unpacked source about 1.5 GiB.
+source the first time: about 15 s more. A repeated call with the same
+inputs returns in a fraction of a second (the quick lookup), and in about
+10 s when only the configuration's hash finds the kernel. Disk: the build
+needs about 250 MiB in OUT (deleted afterwards; a cached kernel takes
+about 6 MiB), the unpacked source about 1.5 GiB.
 
 Needs: make, gcc, flex, bison, bc, libelf-dev, libssl-dev, xz-utils, jq,
 patch.
