@@ -642,12 +642,37 @@ static void pt_table_free_x86(struct pt_kinfo *k, int major, int minor)
 		pt_tf_set(k, "unknown", "the TLB flush mode is unknown, and 4.14-6.14 x86 depends on it");
 }
 
+/*
+ * ptbench's own boot switch (runners/kernel-patches/) says in the kernel
+ * log which path it put in force: "ptbench: page-table free path: rcu (...)".
+ */
+static bool pt_table_free_from_log(struct pt_kinfo *k)
+{
+	static const char needle[] = "ptbench: page-table free path: ";
+	char *log = pt_klog_read(), line[256];
+	const char *at = log ? strstr(log, needle) : NULL;
+	const char *mode = NULL;
+
+	if (at && !strncmp(at + sizeof(needle) - 1, "rcu ", 4))
+		mode = "rcu";
+	else if (at && !strncmp(at + sizeof(needle) - 1, "direct ", 7))
+		mode = "direct";
+	if (mode) {
+		pt_klog_line(log, at, line, sizeof(line));
+		pt_tf_set(k, mode, "the kernel log of ptbench's boot switch: %s", line);
+	}
+	free(log);
+	return mode != NULL;
+}
+
 static void pt_table_free(struct pt_kinfo *k)
 {
 	bool enabled = pt_config_is_y(k->config, "CONFIG_MMU_GATHER_RCU_TABLE_FREE") ||
 		       pt_config_is_y(k->config, "CONFIG_HAVE_RCU_TABLE_FREE");
 	int major, minor;
 
+	if (pt_table_free_from_log(k))
+		return;
 	if (!k->uts_ok || !pt_release_version(k->uts.release, &major, &minor))
 		pt_tf_set(k, "unknown", "kernel release unknown");
 	else if (pt_config_known(k->config) && !enabled)

@@ -22,7 +22,7 @@ PT_VM_PACKAGES=(qemu-system-x86 busybox-static cpio)
 # What runners/build-kernel.sh needs to build a kernel (installed when it runs
 # as root, and by .ci/run).
 # shellcheck disable=SC2034 # read by the scripts that source this file
-PT_KERNEL_BUILD_PACKAGES=(make gcc flex bison bc libelf-dev libssl-dev xz-utils jq)
+PT_KERNEL_BUILD_PACKAGES=(make gcc flex bison bc libelf-dev libssl-dev xz-utils jq patch)
 
 # Repository top, from this file's own location.
 PT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
