@@ -23,9 +23,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 
 #include "ptbench.h"
 
@@ -132,43 +129,12 @@ struct shared {
  * in the wait loops under TCG only; elsewhere it would change what is
  * measured (pause-loop exiting in a KVM guest).
  */
-#if defined(__x86_64__) || defined(__i386__)
-static bool hypervisor_is_tcg(void)
-{
-	unsigned int a, b, c, d;
-	char sig[13];
-
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 31)))
-		return false;		/* no hypervisor */
-	__cpuid(0x40000000, a, b, c, d);
-	memcpy(sig, &b, 4);
-	memcpy(sig + 4, &c, 4);
-	memcpy(sig + 8, &d, 4);
-	sig[12] = 0;
-	return !strcmp(sig, "TCGTCGTCGTCG");
-}
-
-static inline void cpu_pause(void)
-{
-	__builtin_ia32_pause();
-}
-#else
-static bool hypervisor_is_tcg(void)
-{
-	return false;
-}
-
-static inline void cpu_pause(void)
-{
-}
-#endif
-
 static bool tcg;
 
 static inline void tcg_relax(void)
 {
 	if (tcg)
-		cpu_pause();
+		pt_cpu_pause();
 }
 
 /* ---- sizes ------------------------------------------------------------- */
@@ -256,7 +222,7 @@ static int setup(struct pt_run *run)
 	memset(sh, 0, size);
 	sh->quiesce = !run->processes && run->ntasks > 1;
 	run->priv = sh;
-	tcg = hypervisor_is_tcg();
+	tcg = pt_under_tcg();
 	if (tcg)
 		pt_warn(run, "QEMU TCG: tasks waiting for a VmPTE sample execute PAUSE, so that single-threaded TCG runs the other vCPUs");
 	return 0;

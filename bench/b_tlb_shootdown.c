@@ -28,9 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 
 #include "ptbench.h"
 
@@ -76,43 +73,12 @@ static const char *const control[] = {
  * execute PAUSE under TCG only: on hardware, and in a KVM guest with
  * pause-loop exiting, it would change what is measured.
  */
-#if defined(__x86_64__) || defined(__i386__)
-static bool hypervisor_is_tcg(void)
-{
-	unsigned int a, b, c, d;
-	char sig[13];
-
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 31)))
-		return false;		/* no hypervisor */
-	__cpuid(0x40000000, a, b, c, d);
-	memcpy(sig, &b, 4);
-	memcpy(sig + 4, &c, 4);
-	memcpy(sig + 8, &d, 4);
-	sig[12] = 0;
-	return !strcmp(sig, "TCGTCGTCGTCG");
-}
-
-static inline void cpu_pause(void)
-{
-	__builtin_ia32_pause();
-}
-#else
-static bool hypervisor_is_tcg(void)
-{
-	return false;
-}
-
-static inline void cpu_pause(void)
-{
-}
-#endif
-
 static bool tcg;
 
 static inline void tcg_relax(void)
 {
 	if (tcg)
-		cpu_pause();
+		pt_cpu_pause();
 }
 
 /* Where the tasks run, seen from the mutator (task 0). */
@@ -197,7 +163,7 @@ static int setup(struct pt_run *run)
 		s->region[off] = 1;
 	if (run->ntasks < 2)
 		pt_warn(run, "one task: no reader, so no remote CPU to flush; this measures local flushes only");
-	tcg = hypervisor_is_tcg();
+	tcg = pt_under_tcg();
 	if (tcg)
 		pt_warn(run, "QEMU TCG: the readers execute PAUSE, so that single-threaded TCG runs the mutator's vCPU; not comparable with hardware");
 	pt_finding(run, "control", json_string(control[p->op]));

@@ -233,6 +233,22 @@ void *pt_reserve_slots(size_t slots, void **base, size_t *len);
 int pt_slots_map(void *start, size_t len);	/* 0, or -1 with errno */
 int pt_slots_hold(void *start, size_t len);	/* 0, or -1 with errno */
 
+/*
+ * Is this a guest of QEMU's TCG (CPUID hypervisor signature "TCGTCGTCGTCG")?
+ * Single-threaded TCG runs every vCPU on one host thread and gives it up on
+ * PAUSE, not in a busy loop: a benchmark's wait loops may relax under TCG
+ * only (elsewhere a PAUSE changes what is measured: pause-loop exiting in
+ * a KVM guest).
+ */
+bool pt_under_tcg(void);
+
+static inline void pt_cpu_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 /* One byte written per 2 MiB slot: builds one PTE table in each. */
 static inline void pt_slots_touch(void *start, size_t len)
 {

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "ptbench.h"
 
@@ -116,4 +119,23 @@ void pt_shared_free(void *p, size_t size)
 {
 	if (p)
 		munmap(p, size);
+}
+
+bool pt_under_tcg(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned int a, b, c, d;
+	char sig[13];
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 31)))
+		return false;		/* no hypervisor */
+	__cpuid(0x40000000, a, b, c, d);
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	sig[12] = '\0';
+	return !strcmp(sig, "TCGTCGTCGTCG");
+#else
+	return false;
+#endif
 }
