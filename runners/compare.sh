@@ -286,7 +286,7 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 	rundir=${results:-$PT_TOP/results/kernels-$(date +%Y%m%d-%H%M%S)}
 
 	if [ "$question" = rcu-table-free ]; then
-		printf 'compare.sh: --question rcu-table-free: the switchable 6.12 kernel (runners/build-kernel.sh --kind switchable; cached)\n' >&2
+		printf 'compare.sh: --question rcu-table-free: the switchable 6.12 kernel (runners/build-kernel.sh --kind switchable: built once, then from the cache)\n' >&2
 		t_build=$(date +%s)
 		img=$("$PT_TOP/runners/build-kernel.sh" --kind switchable \
 			--source-package linux-source-6.12 | tail -n 1) ||
