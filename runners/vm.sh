@@ -48,12 +48,14 @@ Options of run:
                       in nested guests), TCG otherwise
   --tcg-threads single|multi
                       TCG runs every vCPU in one host thread (single, the
-                      default) or one thread per vCPU (multi, MTTCG). Seen
-                      here: a 6.1 guest under MTTCG hung in an int3 loop of
-                      kernel text patching (perf events toggle static keys),
-                      another time a benchmark died of SIGSEGV; with one
-                      thread, none of this, and the time-bounded suites take
-                      as long
+                      default) or one thread per vCPU (multi, MTTCG). Under
+                      MTTCG a guest kernel that patches its text while another
+                      vCPU runs it may crash (QEMU's cross-modifying code):
+                      the guest then turns kprobe optimization off and runs
+                      'ptbench hold' so that static keys flip once per boot;
+                      seen here, 1 failed boot in 40 even so (tests/mttcg-
+                      boots.sh). With one thread, none of this; the time-
+                      bounded suites take as long
   --smp N             vCPUs (default: this machine's CPU count)
   --mem SIZE          guest memory, e.g. 2G or 1536M (default: 2G); more than
                       90% of MemAvailable is refused
