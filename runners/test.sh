@@ -20,11 +20,11 @@ Build ptbench (runners/setup.sh) and run its tests:
      (apt-get download, about 60 MB, cached in ~/.cache/ptbench) and compares
      them with runners/compare.sh under QEMU's TCG on a short smoke suite;
      tests/vm-signals.sh checks a hung boot and SIGTERM/SIGINT during a run;
-     tests/vm-switch.sh boots the switchable 6.12 kernel (built by
-     runners/build-kernel.sh the first time, about 5 minutes, then cached;
-     PTBENCH_TEST_KERNEL_BUILD=0 skips it when none is cached) with each
-     free path and checks the counts. Together about 6 minutes on 2 CPUs
-     with the kernel cached.
+     tests/vm-switch.sh boots the switchable 6.12 kernel with each free
+     path and checks the counts; it needs the kernel in the cache
+     (runners/build-kernel.sh once; skipped with the reason otherwise,
+     built when PTBENCH_TEST_KERNEL_BUILD=1). Together about 6 minutes on
+     2 CPUs.
 Counts come from each build's test-suite.log: passed = PASS + XFAIL,
 failed = FAIL + XPASS + ERROR, skipped = SKIP. A build or make check that
 fails before its tests report counts as one failed test. The logs of failed
