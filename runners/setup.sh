@@ -9,18 +9,18 @@
 
 set -euo pipefail
 
-# The one list of Debian packages ptbench needs (.ci/run installs it too).
+# The one list of Debian packages ptbench needs to build.
 PT_DEBIAN_PACKAGES=(
 	libhwloc-dev libpfm4-dev libjansson-dev libgsl-dev zlib1g-dev
 	autoconf automake libtool autoconf-archive pkg-config make gcc
 	jq gnuplot-nox parallel shellcheck procps file libxml2-utils time
 )
 # What runners/vm.sh needs beyond that to boot kernels (installed when it
-# runs, and by .ci/run).
+# runs, and by runners/test.sh for its VM tests).
 # shellcheck disable=SC2034 # read by the scripts that source this file
 PT_VM_PACKAGES=(qemu-system-x86 busybox-static cpio)
 # What runners/build-kernel.sh needs to build a kernel (installed when it runs
-# as root, and by .ci/run).
+# as root, and by runners/test.sh).
 # shellcheck disable=SC2034 # read by the scripts that source this file
 PT_KERNEL_BUILD_PACKAGES=(make gcc flex bison bc libelf-dev libssl-dev xz-utils jq patch)
 

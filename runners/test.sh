@@ -8,7 +8,10 @@ usage() {
 	cat <<'EOF'
 Usage: runners/test.sh [--quick]
 
-Build ptbench (runners/setup.sh) and run its tests:
+Install every Debian package the tests use (the build's, plus QEMU,
+busybox-static and cpio for the VM tests and the kernel build tools; as
+root, or it prints the sudo line to run), build ptbench (runners/setup.sh)
+and run its tests:
   1. make check in the normal build directory;
   2. make check in the sanitizer build directory (--enable-sanitizers), with
      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 and
@@ -261,6 +264,10 @@ summary() {
 	exit "$status"
 }
 
+# Every Debian package the tests use, not only the build's: the VM tests
+# boot kernels (QEMU, busybox-static, cpio), tests/build-kernel.sh patches
+# a tree (patch) and the kernel build tools.
+PT_DEBIAN_PACKAGES+=("${PT_VM_PACKAGES[@]}" "${PT_KERNEL_BUILD_PACKAGES[@]}")
 if ! pt_setup; then
 	count_failure "set-up (packages or build)"
 	summary
