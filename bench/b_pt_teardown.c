@@ -18,15 +18,14 @@
  * after it.  If that fails, another mapping sits in the hole: the range is
  * recorded as lost and task_fini() unmaps everything but it.  Unmapping the
  * whole reservation there once unmapped a helper thread's malloc arena,
- * which then died of SIGSEGV at thread exit.  And the timed task opens no
- * hole before the helpers are set up (helpers_set_up()), which removes the
- * mmaps that were known to land there.
+ * which then died of SIGSEGV at thread exit.  And the harness runs no
+ * task_init() before every task has made its malloc arena (and its stack
+ * exists), which removes the mmaps that were known to land there.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <math.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,12 +100,9 @@ struct op {
 /* The run's, in run->priv */
 struct state {
 	uint64_t ops, built, freed, short_ops;	/* totals over repetitions */
-	atomic_ulong helpers_ready;		/* helper task_init()s, all reps */
 };
 
 static volatile char hot_page[4096] __attribute__((aligned(4096)));
-/* Timed task_init()s so far: one per repetition, warm-up included. */
-static unsigned long timed_inits;
 
 /* PTBENCH_TEST_INTRUDE=N: tests/pt-teardown-intrude.sh, see test_intrude() */
 static unsigned long intrude_at;
@@ -452,39 +448,14 @@ static int region_init(struct pt_task *t, struct region *r)
 	return 0;
 }
 
-/*
- * The helpers' first malloc() (in pt_place_bind(), through hwloc) creates
- * their malloc arenas: an mmap(NULL) of 128 MiB, the size of the 64-slot
- * hole an operation leaves, and the controller maps their stacks before
- * they run.  Open no hole before every helper of this repetition is past
- * that; a helper that failed stops the run, and then nothing is opened.
- */
-static bool helpers_set_up(struct pt_task *t)
-{
-	struct state *st = t->run->priv;
-	unsigned long want = ++timed_inits * (t->run->ntasks - 1);
-
-	while (atomic_load(&st->helpers_ready) < want) {
-		if (atomic_load(&t->run->stop))
-			return false;
-		sched_yield();
-	}
-	return true;
-}
-
 static int task_init(struct pt_task *t)
 {
 	const struct params *p = t->run->params;
-	struct state *st = t->run->priv;
 	struct region *r;
 	struct op o;
 
-	if (t->role != PT_TIMED) {
-		atomic_fetch_add(&st->helpers_ready, 1);
+	if (t->role != PT_TIMED)
 		return 0;
-	}
-	if (!helpers_set_up(t))
-		return 0;		/* the failed task says why */
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -1;
