@@ -61,26 +61,11 @@ void pt_metric(struct pt_run *run, const char *name, const char *unit,
 		json_object_set_new(run->h->metrics, name, m);
 	}
 	if (!isfinite(value)) {
-		pt_warn(run, "metric %s: repetition %u gave no finite value", name,
-			run->rep + 1);
+		/* Said in the warnings once the run is over: warn_missing(). */
 		json_array_append_new(json_object_get(m, "samples"), json_null());
 		return;
 	}
 	json_array_append_new(json_object_get(m, "samples"), json_real(value));
-}
-
-/* Drop pt_metric()'s "no finite value" warnings of a metric now unsupported. */
-static void pt_warn_forget(struct pt_run *run, const char *name)
-{
-	json_t *w = run->h->warnings;
-	size_t len = strlen(name);
-	const char *s;
-
-	for (size_t i = json_array_size(w); i-- > 0;) {
-		s = json_string_value(json_array_get(w, i));
-		if (!strncmp(s, "metric ", 7) && !strncmp(s + 7, name, len) && s[7 + len] == ':')
-			json_array_remove(w, i);
-	}
 }
 
 void pt_metric_unsupported(struct pt_run *run, const char *name, const char *unit,
@@ -93,7 +78,6 @@ void pt_metric_unsupported(struct pt_run *run, const char *name, const char *uni
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	json_object_del(run->h->metrics, name);
-	pt_warn_forget(run, name);
 	json_object_set_new(run->h->unsupported, name,
 			    json_pack("{s:s, s:s, s:b, s:s}", "unit", unit,
 				      "better", better_name[better],
@@ -448,6 +432,23 @@ static int run_once(struct pt_run *run, pthread_t *th, pid_t *pids)
 	return ret;
 }
 
+/*
+ * A repetition that gave no value of a metric (a null sample), said once
+ * the metrics are final: one made unsupported meanwhile has no samples.
+ */
+static void warn_missing(struct pt_run *run)
+{
+	const char *name;
+	json_t *m, *v;
+	size_t i;
+
+	json_object_foreach(run->h->metrics, name, m)
+		json_array_foreach(json_object_get(m, "samples"), i, v)
+			if (json_is_null(v))
+				pt_warn(run, "metric %s: repetition %zu gave no finite value",
+					name, i + 1);
+}
+
 static void progress(struct pt_run *run, const char *what)
 {
 	if (run->h->o.quiet || !isatty(STDERR_FILENO))
@@ -497,6 +498,7 @@ int pt_harness_run(struct pt_run *run)
 	if (run->bench->finish)
 		run->bench->finish(run);
 	h->paths_json = pt_paths_finish(run);
+	warn_missing(run);
 	status = 0;
 	goto out;
 stopped:
