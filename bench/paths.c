@@ -39,29 +39,38 @@ struct pt_paths {
 	unsigned reps;
 };
 
+/* Where a derived metric's value comes from. */
+enum pt_from {
+	PER_OP,		/* its counter divided by the operations */
+	PER_REP,	/* its counter, once per repetition */
+	PATH_RCU, PATH_DIRECT, PATH_SYNC, PATH_IPI, PATH_PV,	/* pt_paths_read() */
+	CAL_TLB,	/* CAL less TLB interrupts, per operation */
+};
+
 /* The metrics derived here, with the counter each needs (for reasons). */
 static const struct {
 	const char *metric, *unit, *counter;
+	enum pt_from from;
 } pt_derived[] = {
-	{ "rcu_tables_per_op", "tables", K_RCU },
-	{ "direct_tables_per_op", "tables", K_NATIVE_FREE },
-	{ "sync_ipis_per_op", "ipis", K_SYNC },
-	{ "rcu_batches_per_op", "callbacks", K_RCU_CB },
-	{ "flushes_per_op", "flushes", K_FLUSH },
-	{ "ipi_flushes_per_op", "flushes", K_NATIVE_FLUSH },
-	{ "pv_flushes_per_op", "flushes", K_PV_FLUSH },
-	{ "tlb_flush_remote_send_ipi_per_op", "events", "tp:tlb:tlb_flush:remote_send_ipi" },
-	{ "tlb_flush_remote_shootdown_per_op", "events", "tp:tlb:tlb_flush:remote_shootdown" },
-	{ "tlb_flush_local_shootdown_per_op", "events", "tp:tlb:tlb_flush:local_shootdown" },
-	{ "tlb_flush_local_mm_shootdown_per_op", "events", "tp:tlb:tlb_flush:local_mm_shootdown" },
-	{ "tlb_flush_task_switch_per_op", "events", "tp:tlb:tlb_flush:task_switch" },
-	{ "held_kib_peak", "KiB", "meminfo:held_kib_peak" },
-	{ "pagetables_kib_peak", "KiB", "meminfo:pagetables_kib_peak" },
-	{ "page_table_pages_delta", "pages", "vmstat:nr_page_table_pages" },
-	{ "pgalloc_per_op", "pages", "vmstat:pgalloc" },
-	{ "pgfree_per_op", "pages", "vmstat:pgfree" },
-	{ "rcu_softirqs_per_op", "softirqs", "softirqs:RCU" },
-	{ "cal_minus_tlb_per_op", "interrupts", "interrupts:CAL" },
+	{ "rcu_tables_per_op", "tables", K_RCU, PATH_RCU },
+	{ "direct_tables_per_op", "tables", K_NATIVE_FREE, PATH_DIRECT },
+	{ "sync_ipis_per_op", "ipis", K_SYNC, PATH_SYNC },
+	{ "rcu_batches_per_op", "callbacks", K_RCU_CB, PER_OP },
+	{ "flushes_per_op", "flushes", K_FLUSH, PER_OP },
+	{ "ipi_flushes_per_op", "flushes", K_NATIVE_FLUSH, PATH_IPI },
+	{ "pv_flushes_per_op", "flushes", K_PV_FLUSH, PATH_PV },
+	{ "tlb_flush_remote_send_ipi_per_op", "events", "tp:tlb:tlb_flush:remote_send_ipi", PER_OP },
+	{ "tlb_flush_remote_shootdown_per_op", "events", "tp:tlb:tlb_flush:remote_shootdown", PER_OP },
+	{ "tlb_flush_local_shootdown_per_op", "events", "tp:tlb:tlb_flush:local_shootdown", PER_OP },
+	{ "tlb_flush_local_mm_shootdown_per_op", "events", "tp:tlb:tlb_flush:local_mm_shootdown", PER_OP },
+	{ "tlb_flush_task_switch_per_op", "events", "tp:tlb:tlb_flush:task_switch", PER_OP },
+	{ "held_kib_peak", "KiB", "meminfo:held_kib_peak", PER_REP },
+	{ "pagetables_kib_peak", "KiB", "meminfo:pagetables_kib_peak", PER_REP },
+	{ "page_table_pages_delta", "pages", "vmstat:nr_page_table_pages", PER_REP },
+	{ "pgalloc_per_op", "pages", "vmstat:pgalloc", PER_OP },
+	{ "pgfree_per_op", "pages", "vmstat:pgfree", PER_OP },
+	{ "rcu_softirqs_per_op", "softirqs", "softirqs:RCU", PER_OP },
+	{ "cal_minus_tlb_per_op", "interrupts", "interrupts:CAL", CAL_TLB },
 };
 
 #define PT_NDERIVED	(sizeof(pt_derived) / sizeof(pt_derived[0]))
@@ -204,28 +213,56 @@ static void pt_paths_accumulate(struct pt_paths *ps, const struct pt_path_input 
 	pc_add(&ps->tot.native, &in->native, first);
 }
 
-static void per_op(struct pt_run *run, const char *metric, const char *unit,
-		   const struct pt_pcount *p, double ops)
+/* One derived metric's value for this repetition; false if it has none. */
+static bool derived(struct pt_run *run, unsigned i, const struct pt_path_input *in,
+		    double ops, double *v)
 {
-	if (p->known)
-		pt_metric(run, metric, unit, PT_INFO, p->n / ops);
-}
+	const struct pt_pcount *p = NULL;
+	double cal, tlb;
 
-static void counter_per(struct pt_run *run, const char *metric, const char *unit,
-			const char *counter, double div)
-{
-	double v;
-
-	if (pt_counter(run, counter, &v))
-		pt_metric(run, metric, unit, PT_INFO, v / div);
+	switch (pt_derived[i].from) {
+	case PER_OP:
+		if (!pt_counter(run, pt_derived[i].counter, v))
+			return false;
+		*v /= ops;
+		return true;
+	case PER_REP:
+		return pt_counter(run, pt_derived[i].counter, v);
+	case CAL_TLB:
+		if (!pt_counter(run, "interrupts:CAL", &cal) ||
+		    !pt_counter(run, "interrupts:TLB", &tlb))
+			return false;
+		*v = (cal - tlb) / ops;
+		return true;
+	case PATH_IPI:
+		/* The PV flush IPIs the running vCPUs through the native one. */
+		if (!in->native.known || !in->pv.known)
+			return false;
+		*v = fmax(0, in->native.n - in->pv.n) / ops;
+		return true;
+	case PATH_RCU:
+		p = &in->rcu;
+		break;
+	case PATH_DIRECT:
+		p = &in->direct;
+		break;
+	case PATH_SYNC:
+		p = &in->sync;
+		break;
+	case PATH_PV:
+		p = &in->pv;
+		break;
+	}
+	if (!p->known)
+		return false;
+	*v = p->n / ops;
+	return true;
 }
 
 void pt_paths_report(struct pt_run *run)
 {
-	struct pt_counters *c = run->h->ctr;
 	struct pt_path_input in;
-	struct pt_pcount ipi;
-	double ops = 0, cal, tlb;
+	double ops = 0, v;
 	unsigned i;
 
 	for (i = 0; i < run->ntasks; i++)
@@ -235,30 +272,11 @@ void pt_paths_report(struct pt_run *run)
 		run->h->paths = calloc(1, sizeof(*run->h->paths));
 	if (!run->h->paths || ops == 0)
 		return;
-	pt_paths_read(c, &in);
+	pt_paths_read(run->h->ctr, &in);
 	pt_paths_accumulate(run->h->paths, &in);
-	per_op(run, "rcu_tables_per_op", "tables", &in.rcu, ops);
-	per_op(run, "direct_tables_per_op", "tables", &in.direct, ops);
-	per_op(run, "sync_ipis_per_op", "ipis", &in.sync, ops);
-	counter_per(run, "rcu_batches_per_op", "callbacks", K_RCU_CB, ops);
-	counter_per(run, "flushes_per_op", "flushes", K_FLUSH, ops);
-	ipi = in.native;
-	ipi.known = in.native.known && in.pv.known;
-	ipi.n = fmax(0, in.native.n - in.pv.n);
-	per_op(run, "ipi_flushes_per_op", "flushes", &ipi, ops);
-	per_op(run, "pv_flushes_per_op", "flushes", &in.pv, ops);
 	for (i = 0; i < PT_NDERIVED; i++)
-		if (!strncmp(pt_derived[i].counter, "tp:", 3))
-			counter_per(run, pt_derived[i].metric, pt_derived[i].unit,
-				    pt_derived[i].counter, ops);
-	counter_per(run, "held_kib_peak", "KiB", "meminfo:held_kib_peak", 1);
-	counter_per(run, "pagetables_kib_peak", "KiB", "meminfo:pagetables_kib_peak", 1);
-	counter_per(run, "page_table_pages_delta", "pages", "vmstat:nr_page_table_pages", 1);
-	counter_per(run, "pgalloc_per_op", "pages", "vmstat:pgalloc", ops);
-	counter_per(run, "pgfree_per_op", "pages", "vmstat:pgfree", ops);
-	counter_per(run, "rcu_softirqs_per_op", "softirqs", "softirqs:RCU", ops);
-	if (pt_counter(run, "interrupts:CAL", &cal) && pt_counter(run, "interrupts:TLB", &tlb))
-		pt_metric(run, "cal_minus_tlb_per_op", "interrupts", PT_INFO, (cal - tlb) / ops);
+		if (derived(run, i, &in, ops, &v))
+			pt_metric(run, pt_derived[i].metric, pt_derived[i].unit, PT_INFO, v);
 }
 
 /*
