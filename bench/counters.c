@@ -31,12 +31,12 @@
 #include <perfmon/pfmlib_perf_event.h>
 
 #include "counters.h"
+#include "internal.h"
 #include "kcount.h"
 
 #define PT_CTR_NAME_MAX		127
 #define PT_CTR_REASON_MAX	192
 #define PT_IRQ_PATH		"/proc/interrupts"
-#define PT_IRQ_BUF_INIT		16384
 
 #define PT_DEFAULT_EVENTS \
 	"task-clock,page-faults,context-switches,cpu-migrations," \
@@ -92,8 +92,7 @@ struct pt_counter {
 	struct perf_event_attr attr;	/* PT_CTR_PERF, PT_CTR_KC */
 	unsigned long open_flags;
 	struct pt_kc_spec kc;		/* PT_CTR_KC */
-	int fd;				/* task scope */
-	int *fds;			/* system scope: one per CPU */
+	int *fds;			/* open: one, or one per CPU (system scope) */
 	unsigned nfds;
 	uint64_t pbase[3];		/* perf: value, enabled, running at start */
 	double base;			/* value at start (IRQ, rusage, proc) */
@@ -107,8 +106,8 @@ struct pt_counters {
 	size_t n, cap;
 	bool running;
 	bool late;			/* stopped; getrusage still to record */
-	char *irqbuf;			/* reused for every read */
-	size_t irqcap;
+	char *buf;			/* the /proc files, reused for every read */
+	size_t bufcap;
 	double mem_base[PT_MEM_N];	/* MemFree, PageTables at start (KiB) */
 	double mem_peak[PT_MEM_N];	/* lowest MemFree, highest PageTables */
 	bool mem_ok;
@@ -148,7 +147,6 @@ static struct pt_counter *pt_ctr_add(struct pt_counters *c, const char *name,
 	k->supported = true;
 	k->integer = true;
 	k->unit = "count";
-	k->fd = -1;
 	k->div = 1;
 	return k;
 }
@@ -232,17 +230,27 @@ static void pt_perf_failed(struct pt_counter *k, const char *when, int err)
 			   strerror(err), hint);
 }
 
-static int pt_perf_open(struct pt_counter *k, const char *when)
+/* Room for n descriptors; 0, or -1 with the counter unsupported. */
+static int pt_fds_alloc(struct pt_counter *k, size_t n)
+{
+	k->fds = calloc(n, sizeof(int));
+	if (k->fds)
+		return 0;
+	pt_ctr_unsupported(k, "out of memory");
+	return -1;
+}
+
+/* A libpfm4 event, for this process and the tasks it starts. */
+static void pt_perf_open(struct pt_counter *k, const char *when)
 {
 	long fd;
 
 	fd = syscall(SYS_perf_event_open, &k->attr, 0, -1, -1,
 		     k->open_flags | PERF_FLAG_FD_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0)
 		pt_perf_failed(k, when, errno);
-		return -1;
-	}
-	return (int)fd;
+	else
+		k->fds[k->nfds++] = (int)fd;
 }
 
 static void pt_perf_encode(struct pt_counter *k)
@@ -280,89 +288,62 @@ static void pt_perf_probe(struct pt_counter *k, int pfm_ret)
 		return;
 	}
 	pt_perf_encode(k);
-	if (k->supported)
-		k->fd = pt_perf_open(k, "");
+	if (k->supported && !pt_fds_alloc(k, 1))
+		pt_perf_open(k, "");
 }
 
-/* One descriptor per online CPU, for events counted system-wide. */
-static int pt_kc_open_system(struct pt_counter *k)
-{
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF), cpu, fd;
-	char reason[PT_CTR_REASON_MAX];
-
-	k->fds = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(int));
-	if (!k->fds) {
-		pt_ctr_unsupported(k, "out of memory");
-		return -1;
-	}
-	for (cpu = 0; cpu < ncpu; cpu++) {
-		fd = syscall(SYS_perf_event_open, &k->attr, -1, (int)cpu, -1,
-			     PERF_FLAG_FD_CLOEXEC);
-		if (fd < 0 && errno == ENODEV)
-			continue;		/* offline CPU */
-		if (fd < 0) {
-			pt_kc_open_failed(&k->kc, errno, reason, sizeof(reason));
-			pt_ctr_unsupported(k, "%s", reason);
-			return -1;
-		}
-		k->fds[k->nfds++] = (int)fd;
-	}
-	return 0;
-}
-
-/* Count only the tracepoint hits the filter passes ("reason == 4"). */
-static int pt_kc_set_filter(struct pt_counter *k)
-{
-	unsigned i, n = k->fds ? k->nfds : 1;
-
-	for (i = 0; i < n; i++) {
-		if (!ioctl(k->fds ? k->fds[i] : k->fd, PERF_EVENT_IOC_SET_FILTER, k->kc.filter))
-			continue;
-		pt_ctr_unsupported(k, "the kernel refused the filter \"%s\": %s",
-				   k->kc.filter, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* A kprobe or tracepoint: attributes from kcount.c, opened for the whole run. */
+/*
+ * A kprobe or tracepoint (attributes from kcount.c), opened for the whole
+ * run: in this process and the tasks it starts ("@task"), or on every
+ * online CPU, one descriptor each.
+ */
 static void pt_kc_probe(struct pt_counter *k)
 {
+	long ncpu = k->kc.system ? sysconf(_SC_NPROCESSORS_CONF) : 1, cpu, fd;
 	char reason[PT_CTR_REASON_MAX];
-	long fd;
 	int r = pt_kc_attr(&k->kc, &k->attr, reason, sizeof(reason));
+	unsigned i;
 
 	if (r) {
 		pt_ctr_unsupported(k, "%s", reason);
 		k->absent = r == -2;
 		return;
 	}
-	if (k->kc.system) {
-		pt_kc_open_system(k);
-	} else {
-		fd = syscall(SYS_perf_event_open, &k->attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pt_fds_alloc(k, (size_t)(ncpu > 0 ? ncpu : 1)))
+		return;
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		fd = syscall(SYS_perf_event_open, &k->attr, k->kc.system ? -1 : 0,
+			     k->kc.system ? (int)cpu : -1, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0 && errno == ENODEV && k->kc.system)
+			continue;		/* offline CPU */
 		if (fd < 0) {
 			pt_kc_open_failed(&k->kc, errno, reason, sizeof(reason));
 			pt_ctr_unsupported(k, "%s", reason);
 			return;
 		}
-		k->fd = (int)fd;
+		k->fds[k->nfds++] = (int)fd;
 	}
-	if (k->supported && k->kc.filter[0] && pt_kc_set_filter(k))
-		return;
+	/* Count only the tracepoint hits the filter passes ("reason == 4"). */
+	for (i = 0; k->kc.filter[0] && i < k->nfds; i++) {
+		if (ioctl(k->fds[i], PERF_EVENT_IOC_SET_FILTER, k->kc.filter)) {
+			pt_ctr_unsupported(k, "the kernel refused the filter \"%s\": %s",
+					   k->kc.filter, strerror(errno));
+			return;
+		}
+	}
 }
 
 /* value, time enabled, time running; summed over a system event's CPUs. */
 static int pt_perf_read(const struct pt_counter *k, uint64_t v[3])
 {
-	unsigned i, n = k->fds ? k->nfds : 1;
 	uint64_t one[3];
+	unsigned i;
 	ssize_t r;
 
 	v[0] = v[1] = v[2] = 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < k->nfds; i++) {
 		do
-			r = read(k->fds ? k->fds[i] : k->fd, one, sizeof(one));
+			r = read(k->fds[i], one, sizeof(one));
 		while (r < 0 && errno == EINTR);
 		if (r != (ssize_t)sizeof(one))
 			return r < 0 ? -errno : -EIO;
@@ -375,7 +356,7 @@ static int pt_perf_read(const struct pt_counter *k, uint64_t v[3])
 
 static bool pt_perf_open_p(const struct pt_counter *k)
 {
-	return k->fd >= 0 || k->nfds;
+	return k->nfds > 0;
 }
 
 static void pt_perf_start(struct pt_counter *k)
@@ -417,45 +398,12 @@ static void pt_perf_stop(struct pt_counter *k)
 
 /* ---- /proc/interrupts ------------------------------------------------- */
 
-/* Read the whole file into c->irqbuf (NUL-terminated); 0 or -errno. */
-static int pt_irq_slurp_path(struct pt_counters *c, const char *path)
+/* Read a /proc file into c->buf; 0 or -errno. */
+static int pt_read_proc(struct pt_counters *c, const char *path)
 {
-	size_t len = 0;
-	ssize_t r;
-	char *n;
-	int fd, err = 0;
+	ssize_t r = pt_slurp(path, &c->buf, &c->bufcap);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		if (c->irqcap - len < 2) {
-			n = realloc(c->irqbuf, c->irqcap ? 2 * c->irqcap : PT_IRQ_BUF_INIT);
-			if (!n) {
-				err = -ENOMEM;
-				break;
-			}
-			c->irqbuf = n;
-			c->irqcap = c->irqcap ? 2 * c->irqcap : PT_IRQ_BUF_INIT;
-		}
-		r = read(fd, c->irqbuf + len, c->irqcap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			err = -errno;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	if (c->irqbuf)
-		c->irqbuf[len] = '\0';
-	return err;
-}
-
-static int pt_irq_slurp(struct pt_counters *c)
-{
-	return pt_irq_slurp_path(c, PT_IRQ_PATH);
+	return r < 0 ? (int)r : 0;
 }
 
 /* Number of CPU columns: the "CPUn" words of the header line. */
@@ -511,12 +459,12 @@ static int pt_irq_read(struct pt_counters *c, double vals[PT_IRQ_N])
 	unsigned i, ncpu;
 	int err;
 
-	err = pt_irq_slurp(c);
+	err = pt_read_proc(c, PT_IRQ_PATH);
 	if (err)
 		return err;
-	ncpu = pt_irq_ncpu(c->irqbuf);
+	ncpu = pt_irq_ncpu(c->buf);
 	for (i = 0; i < PT_IRQ_N; i++)
-		if (!pt_irq_row(c->irqbuf, pt_irq_rows[i], ncpu, &vals[i]))
+		if (!pt_irq_row(c->buf, pt_irq_rows[i], ncpu, &vals[i]))
 			vals[i] = NAN;
 	return 0;
 }
@@ -591,28 +539,6 @@ static int pt_ru_add(struct pt_counters *c)
 
 /* ---- /proc/vmstat, /proc/softirqs, /proc/meminfo ----------------------- */
 
-/* Read a small /proc file into buf (NUL-terminated); 0 or -errno. */
-static int pt_proc_slurp(const char *path, char *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (got < len - 1) {
-		r = read(fd, buf + got, len - 1 - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	buf[got] = '\0';
-	return 0;
-}
-
 /* Sum of the values of the lines of a "key value" file starting with key. */
 static bool pt_kv_sum(const char *buf, const char *key, bool prefix, double *sum)
 {
@@ -637,17 +563,17 @@ static void pt_proc_read(struct pt_counters *c, double v[PT_PROC_N])
 
 	for (i = 0; i < PT_PROC_N; i++)
 		v[i] = NAN;
-	if (!pt_irq_slurp_path(c, "/proc/vmstat")) {
-		if (!pt_kv_sum(c->irqbuf, "nr_page_table_pages", false, &v[PT_PROC_PT_PAGES]))
+	if (!pt_read_proc(c, "/proc/vmstat")) {
+		if (!pt_kv_sum(c->buf, "nr_page_table_pages", false, &v[PT_PROC_PT_PAGES]))
 			v[PT_PROC_PT_PAGES] = NAN;
-		if (!pt_kv_sum(c->irqbuf, "pgalloc_", true, &v[PT_PROC_PGALLOC]))
+		if (!pt_kv_sum(c->buf, "pgalloc_", true, &v[PT_PROC_PGALLOC]))
 			v[PT_PROC_PGALLOC] = NAN;
-		if (!pt_kv_sum(c->irqbuf, "pgfree", false, &v[PT_PROC_PGFREE]))
+		if (!pt_kv_sum(c->buf, "pgfree", false, &v[PT_PROC_PGFREE]))
 			v[PT_PROC_PGFREE] = NAN;
 	}
-	if (!pt_irq_slurp_path(c, "/proc/softirqs")) {
-		ncpu = pt_irq_ncpu(c->irqbuf);
-		if (!pt_irq_row(c->irqbuf, "RCU", ncpu, &v[PT_PROC_RCU]))
+	if (!pt_read_proc(c, "/proc/softirqs")) {
+		ncpu = pt_irq_ncpu(c->buf);
+		if (!pt_irq_row(c->buf, "RCU", ncpu, &v[PT_PROC_RCU]))
 			v[PT_PROC_RCU] = NAN;
 	}
 }
@@ -678,15 +604,14 @@ static int pt_proc_add(struct pt_counters *c)
  * they are large (thousands of pages a CPU): a table freed and a page
  * allocated again pass through them without MemFree moving.
  */
-static double pt_pcp_kib(void)
+static double pt_pcp_kib(struct pt_counters *c)
 {
-	static char buf[1 << 18];
 	double sum = 0;
 	const char *p;
 
-	if (pt_proc_slurp("/proc/zoneinfo", buf, sizeof(buf)))
+	if (pt_read_proc(c, "/proc/zoneinfo"))
 		return 0;
-	for (p = buf; (p = strstr(p, "count:")); p += 6)
+	for (p = c->buf; (p = strstr(p, "count:")); p += 6)
 		sum += strtod(p + 6, NULL);
 	return sum * (double)sysconf(_SC_PAGESIZE) / 1024;
 }
@@ -696,16 +621,14 @@ static double pt_pcp_kib(void)
  * KiB; false if /proc/meminfo says neither.  A table waiting for an RCU
  * grace period is in neither free count: that is what held_kib_peak sees.
  */
-static bool pt_mem_read(double v[PT_MEM_N])
+static bool pt_mem_read(struct pt_counters *c, double v[PT_MEM_N])
 {
-	char buf[8192];
-
-	if (pt_proc_slurp("/proc/meminfo", buf, sizeof(buf)))
+	if (pt_read_proc(c, "/proc/meminfo"))
 		return false;
-	if (!pt_kv_sum(buf, "MemFree:", false, &v[PT_MEM_HELD]) ||
-	    !pt_kv_sum(buf, "PageTables:", false, &v[PT_MEM_PT]))
+	if (!pt_kv_sum(c->buf, "MemFree:", false, &v[PT_MEM_HELD]) ||
+	    !pt_kv_sum(c->buf, "PageTables:", false, &v[PT_MEM_PT]))
 		return false;
-	v[PT_MEM_HELD] += pt_pcp_kib();
+	v[PT_MEM_HELD] += pt_pcp_kib(c);
 	return true;
 }
 
@@ -713,7 +636,7 @@ static int pt_mem_add(struct pt_counters *c)
 {
 	double v[PT_MEM_N];
 	struct pt_counter *k;
-	bool ok = pt_mem_read(v);
+	bool ok = pt_mem_read(c, v);
 	unsigned i;
 
 	for (i = 0; i < PT_MEM_N; i++) {
@@ -732,7 +655,7 @@ void pt_counters_sample(struct pt_counters *c)
 {
 	double v[PT_MEM_N];
 
-	if (!c->running || !c->mem_ok || !pt_mem_read(v))
+	if (!c->running || !c->mem_ok || !pt_mem_read(c, v))
 		return;
 	if (v[PT_MEM_HELD] < c->mem_peak[PT_MEM_HELD])
 		c->mem_peak[PT_MEM_HELD] = v[PT_MEM_HELD];
@@ -864,7 +787,6 @@ struct pt_counters *pt_counters_new(const char *spec, char *err, size_t errlen)
 {
 	struct pt_counters *c;
 	size_t i, nperf;
-	int pfm_ret;
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -874,13 +796,9 @@ struct pt_counters *pt_counters_new(const char *spec, char *err, size_t errlen)
 	if (pt_events_parse(c, spec, err, errlen))
 		goto fail;
 	nperf = c->n;
-	pfm_ret = PFM_SUCCESS;
-	for (i = 0; i < nperf; i++)
-		if (c->ctr[i].kind == PT_CTR_PERF)
-			pfm_ret = pt_pfm_init();
 	for (i = 0; i < nperf; i++) {
 		if (c->ctr[i].kind == PT_CTR_PERF)
-			pt_perf_probe(&c->ctr[i], pfm_ret);
+			pt_perf_probe(&c->ctr[i], pt_pfm_init());
 		else
 			pt_kc_probe(&c->ctr[i]);
 	}
@@ -902,9 +820,6 @@ static void pt_perf_close_all(struct pt_counters *c)
 
 	for (i = 0; i < c->n; i++) {
 		k = &c->ctr[i];
-		if (k->fd >= 0)
-			close(k->fd);
-		k->fd = -1;
 		while (k->nfds)
 			close(k->fds[--k->nfds]);
 		free(k->fds);
@@ -924,7 +839,7 @@ void pt_counters_start(struct pt_counters *c)
 	size_t i;
 
 	pt_proc_read(c, proc);
-	c->mem_ok = pt_mem_read(c->mem_base);
+	c->mem_ok = pt_mem_read(c, c->mem_base);
 	memcpy(c->mem_peak, c->mem_base, sizeof(c->mem_peak));
 	irq_err = pt_irq_read(c, irq);
 	ru_err = pt_ru_values(ru);
@@ -1102,6 +1017,6 @@ void pt_counters_free(struct pt_counters *c)
 	for (i = 0; i < c->n; i++)
 		free(c->ctr[i].samples);
 	free(c->ctr);
-	free(c->irqbuf);
+	free(c->buf);
 	free(c);
 }

@@ -4,6 +4,7 @@
 #define PT_INTERNAL_H
 
 #include <signal.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -54,6 +55,13 @@ struct pt_harness {
 	int signo;			/* the signal that ended the run, 0 if none */
 	sigset_t sigs;			/* the signals the controller waits for */
 };
+
+/*
+ * util.c: read the whole of a file (a /proc one, whose size is not known
+ * ahead) into *buf, grown as needed (*cap bytes), NUL-terminated.  Its
+ * length, or -errno.
+ */
+ssize_t pt_slurp(const char *path, char **buf, size_t *cap);
 
 /* The benchmarks, sorted by name; from the "pt_benches" section. */
 const struct pt_bench *const *pt_benches(size_t *count);

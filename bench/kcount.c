@@ -33,10 +33,10 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
-#include <zlib.h>
 
+#include "internal.h"
 #include "kcount.h"
+#include "sysinfo.h"
 
 #define PT_KPROBE_TYPE	"/sys/bus/event_source/devices/kprobe/type"
 
@@ -178,44 +178,16 @@ int pt_kc_parse(const char *name, struct pt_kc_spec *spec, char *err, size_t err
 	return 1;
 }
 
-/* ---- the kernel's configuration (for reasons only) ---------------------- */
-
-/* 'y', 'm', 'n' (not set), or '?' (config unreadable). */
-static char pt_kc_config(const char *option)
-{
-	char path[320], line[256];
-	struct utsname u;
-	size_t len = strlen(option);
-	char val = '?';
-	gzFile gz;
-
-	gz = gzopen("/proc/config.gz", "rb");
-	if (!gz && !uname(&u)) {
-		snprintf(path, sizeof(path), "/boot/config-%s", u.release);
-		gz = gzopen(path, "rb");
-	}
-	if (!gz)
-		return '?';
-	val = 'n';
-	while (gzgets(gz, line, sizeof(line))) {
-		if (!strncmp(line, option, len) && line[len] == '=') {
-			val = line[len + 1];
-			break;
-		}
-	}
-	gzclose(gz);
-	return val;
-}
-
 /* Why there is no kprobe PMU: the option that is missing, if we can tell. */
 static void pt_kc_no_kprobe_pmu(char *reason, size_t rlen)
 {
-	char kp = pt_kc_config("CONFIG_KPROBES"), ke = pt_kc_config("CONFIG_KPROBE_EVENTS");
+	const char *kp = pt_sysinfo_config("CONFIG_KPROBES");
+	const char *ke = pt_sysinfo_config("CONFIG_KPROBE_EVENTS");
 
-	if (kp == 'n')
+	if (kp && !strcmp(kp, "n"))
 		snprintf(reason, rlen, "this kernel has no kprobes: CONFIG_KPROBES is not set "
 			 "(so no CONFIG_KPROBE_EVENTS); tracepoint counters still work");
-	else if (ke == 'n')
+	else if (ke && !strcmp(ke, "n"))
 		snprintf(reason, rlen, "this kernel has no kprobe events: CONFIG_KPROBE_EVENTS is not set");
 	else
 		snprintf(reason, rlen, "no kprobe PMU (%s absent): the kernel needs CONFIG_KPROBES "
@@ -224,45 +196,18 @@ static void pt_kc_no_kprobe_pmu(char *reason, size_t rlen)
 
 /* ---- kallsyms ------------------------------------------------------------ */
 
-static char *pt_kallsyms;	/* the whole file, read once */
-
+/* The whole of /proc/kallsyms, read once; NULL if it cannot be read. */
 static const char *pt_kallsyms_text(void)
 {
-	size_t len = 0, cap = 0;
-	char *buf = NULL, *n;
-	ssize_t r;
-	int fd;
+	static char *text;
+	static size_t cap;
 
-	if (pt_kallsyms)
-		return pt_kallsyms;
-	fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	for (;;) {
-		if (cap - len < 65536) {
-			cap = cap ? 2 * cap : 1 << 22;
-			n = realloc(buf, cap);
-			if (!n)
-				goto fail;
-			buf = n;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail;
-		if (!r)
-			break;
-		len += (size_t)r;
+	if (!text && pt_slurp("/proc/kallsyms", &text, &cap) < 0) {
+		free(text);
+		text = NULL;
+		cap = 0;
 	}
-	close(fd);
-	buf[len] = '\0';
-	pt_kallsyms = buf;
-	return buf;
-fail:
-	close(fd);
-	free(buf);
-	return NULL;
+	return text;
 }
 
 /*
@@ -338,19 +283,17 @@ const char *pt_tracefs(char *why, size_t whylen)
 
 /* ---- attributes ------------------------------------------------------------ */
 
+/* A small tracefs or sysfs file (an id, a type, a format) into buf. */
 static int pt_read_small(const char *path, char *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t r;
+	char *text = NULL;
+	size_t cap = 0;
+	ssize_t r = pt_slurp(path, &text, &cap);
 
-	if (fd < 0)
-		return -errno;
-	r = read(fd, buf, len - 1);
-	close(fd);
-	if (r < 0)
-		return -EIO;
-	buf[r] = '\0';
-	return 0;
+	if (r >= 0)
+		snprintf(buf, len, "%s", text);
+	free(text);
+	return r < 0 ? (int)r : 0;
 }
 
 /*

@@ -297,6 +297,18 @@ static const char *pt_config_get(const json_t *config, const char *name)
 						  "options"), name));
 }
 
+const char *pt_sysinfo_config(const char *name)
+{
+	static json_t *config;
+	struct utsname u;
+
+	if (!config)
+		config = pt_config(uname(&u) ? NULL : u.release);
+	if (!pt_config_known(config))
+		return NULL;
+	return pt_config_get(config, name) ? pt_config_get(config, name) : "n";
+}
+
 static bool pt_config_is_y(const json_t *config, const char *name)
 {
 	const char *v = pt_config_get(config, name);

@@ -11,6 +11,12 @@
  * counters work (source "probe"); the rules are the fallback.
  */
 json_t *pt_sysinfo(bool probe);
+/*
+ * The value of a kernel configuration option that sysinfo records
+ * ("y", "m", "n" when the config does not set it, or a value); NULL when
+ * the config cannot be read.
+ */
+const char *pt_sysinfo_config(const char *name);
 /* The short form embedded in every result as "kernel". */
 json_t *pt_sysinfo_kernel(void);
 

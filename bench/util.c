@@ -13,7 +13,44 @@
 #include <cpuid.h>
 #endif
 
-#include "ptbench.h"
+#include "internal.h"
+
+ssize_t pt_slurp(const char *path, char **buf, size_t *cap)
+{
+	size_t len = 0, ncap;
+	ssize_t r;
+	char *n;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (*cap - len < 2) {
+			ncap = *cap ? 2 * *cap : 16384;
+			n = realloc(*buf, ncap);
+			if (!n) {
+				err = -ENOMEM;
+				break;
+			}
+			*buf = n;
+			*cap = ncap;
+		}
+		r = read(fd, *buf + len, *cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err = -errno;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (err)
+		return err;
+	(*buf)[len] = '\0';
+	return (ssize_t)len;
+}
 
 /* Value in kB of a "Key:   123 kB" line of a /proc file, -1 if absent. */
 static long proc_kb(const char *path, const char *key)
