@@ -6,7 +6,6 @@
  * kernel did, not what its version suggests: a backport, a vendor kernel
  * or a boot switch changes the path without changing the version.
  */
-#define _GNU_SOURCE
 #include "config.h"
 
 #include <errno.h>
@@ -20,43 +19,39 @@
 
 #include "counters.h"
 #include "paths.h"
+#include "place.h"
 #include "probe.h"
 #include "ptbench.h"
 
 #define PROBE_TABLES	16
 #define PROBE_ROUNDS	32
 
-static atomic_int probe_stop;
-static atomic_int probe_running;
+struct probe {
+	struct pt_counters *c;
+	int cpu[2];		/* the churning thread's, the spinner's */
+	bool tcg;		/* relax the spinner: nothing here is timed */
+	atomic_int stop, spinning;
+	int err;		/* the churn's errno, 0 if it went through */
+	char why[256];
+};
+
 static volatile char probe_page[4096] __attribute__((aligned(4096)));
 
-/* Keep this mm live on another CPU, so every flush has a remote target. */
+/* Keep this mm live on the second CPU, so every flush has a remote target. */
 static void *probe_spin(void *arg)
 {
-	int cpu = *(int *)arg;
-	cpu_set_t set;
+	struct probe *pr = arg;
+	char err[160];
 
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-	atomic_store(&probe_running, 1);
-	while (!atomic_load_explicit(&probe_stop, memory_order_relaxed))
+	if (pt_place_bind(pr->cpu[1], err, sizeof(err)))
+		snprintf(pr->why, sizeof(pr->why), "the probe's second thread: %s", err);
+	atomic_store(&pr->spinning, 1);
+	while (!atomic_load_explicit(&pr->stop, memory_order_relaxed)) {
 		(void)probe_page[0];
+		if (pr->tcg)
+			pt_cpu_pause();
+	}
 	return NULL;
-}
-
-/* Two CPUs we may run on: ours first, another second; -1 if only one. */
-static int probe_cpus(int cpu[2])
-{
-	cpu_set_t set;
-	int i, n = 0;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return -1;
-	for (i = 0; i < CPU_SETSIZE && n < 2; i++)
-		if (CPU_ISSET(i, &set))
-			cpu[n++] = i;
-	return n == 2 ? 0 : -1;
 }
 
 /* Build and free the tables PROBE_ROUNDS times; 0 or -1 with errno. */
@@ -74,76 +69,80 @@ static int probe_churn(char *start, size_t len)
 	return 0;
 }
 
-/* Run the churn under the counters, with the spinner on cpu[1]. */
-static int probe_run(struct pt_counters *c, int cpu[2], char *why, size_t whylen)
+/* The churning thread, on the first CPU, with the spinner on the second. */
+static void *probe_main(void *arg)
 {
+	struct probe *pr = arg;
 	size_t len = PROBE_TABLES * PT_PMD_SIZE, rlen;
-	void *base;
-	char *start;
+	char err[160], *start;
 	pthread_t th;
-	cpu_set_t set;
-	int ret = -1, err;
+	void *base;
 
+	if (pt_place_bind(pr->cpu[0], err, sizeof(err))) {
+		snprintf(pr->why, sizeof(pr->why), "the probe's thread: %s", err);
+		return NULL;
+	}
 	start = pt_reserve_slots(PROBE_TABLES, &base, &rlen);
 	if (!start) {
-		snprintf(why, whylen, "cannot reserve %d slots: %s", PROBE_TABLES, strerror(errno));
-		return -1;
+		snprintf(pr->why, sizeof(pr->why), "cannot reserve %d slots: %s",
+			 PROBE_TABLES, strerror(errno));
+		return NULL;
 	}
-	CPU_ZERO(&set);
-	CPU_SET(cpu[0], &set);
-	sched_setaffinity(0, sizeof(set), &set);
-	atomic_store(&probe_stop, 0);
-	atomic_store(&probe_running, 0);
-	err = pthread_create(&th, NULL, probe_spin, &cpu[1]);
-	if (err) {
-		snprintf(why, whylen, "cannot start the second thread: %s", strerror(err));
+	pr->err = pthread_create(&th, NULL, probe_spin, pr);
+	if (pr->err) {
+		snprintf(pr->why, sizeof(pr->why), "cannot start the second thread: %s",
+			 strerror(pr->err));
 		goto out;
 	}
-	while (!atomic_load(&probe_running))
+	while (!atomic_load(&pr->spinning))
 		sched_yield();
-	pt_counters_start(c);
-	err = probe_churn(start, len) ? errno : 0;
-	pt_counters_stop(c);
-	atomic_store(&probe_stop, 1);
+	pt_counters_start(pr->c);
+	pr->err = probe_churn(start, len) ? errno : 0;
+	pt_counters_stop(pr->c);
+	atomic_store(&pr->stop, 1);
 	pthread_join(th, NULL);
-	if (err)
-		snprintf(why, whylen, "the probe's mapping failed: %s", strerror(err));
-	else
-		ret = 0;
+	if (pr->err)
+		snprintf(pr->why, sizeof(pr->why), "the probe's mapping failed: %s",
+			 strerror(pr->err));
 out:
 	munmap(base, rlen);
-	return ret;
+	return NULL;
 }
 
 json_t *pt_probe_paths(char *why, size_t whylen)
 {
+	struct probe pr = { .tcg = pt_under_tcg() };
 	struct pt_path_input in;
-	struct pt_counters *c;
-	cpu_set_t saved;
 	json_t *paths = NULL;
 	char err[256];
-	int cpu[2];
+	pthread_t th;
+	int r;
 
-	if (probe_cpus(cpu)) {
-		snprintf(why, whylen, "the probe needs two CPUs to run on (a remote flush needs a second CPU)");
+	if (pt_place_plan("compact", 2, false, pr.cpu, err, sizeof(err))) {
+		snprintf(why, whylen, "the probe needs two CPUs (a remote flush needs a second one): %s",
+			 err);
 		return NULL;
 	}
-	c = pt_counters_new("path", err, sizeof(err));
-	if (!c) {
+	pr.c = pt_counters_new("path", err, sizeof(err));
+	if (!pr.c) {
 		snprintf(why, whylen, "%s", err);
 		return NULL;
 	}
-	if (sched_getaffinity(0, sizeof(saved), &saved))
-		CPU_ZERO(&saved);
-	if (!probe_run(c, cpu, why, whylen)) {
-		pt_paths_read(c, &in);
+	/* In threads of its own, so the caller's placement is left alone. */
+	r = pthread_create(&th, NULL, probe_main, &pr);
+	if (r)
+		snprintf(pr.why, sizeof(pr.why), "cannot start the probe's thread: %s", strerror(r));
+	else
+		pthread_join(th, NULL);
+	if (pr.why[0]) {
+		snprintf(why, whylen, "%s", pr.why);
+	} else {
+		pt_paths_read(pr.c, &in);
 		paths = pt_paths_decide(&in);
 		json_object_set_new(paths, "probe",
 				    json_pack("{s:i, s:i, s:[i, i]}", "tables", PROBE_TABLES,
-					      "rounds", PROBE_ROUNDS, "cpus", cpu[0], cpu[1]));
+					      "rounds", PROBE_ROUNDS, "cpus", pr.cpu[0], pr.cpu[1]));
 	}
-	if (CPU_COUNT(&saved))
-		sched_setaffinity(0, sizeof(saved), &saved);
-	pt_counters_free(c);
+	pt_counters_free(pr.c);
 	return paths;
 }
