@@ -268,18 +268,11 @@ static void unmapper_fini(struct pt_task *t)
 {
 	const struct params *p = t->run->params;
 	struct unmapper *u = t->priv;
-	char *end;
 
 	if (!u)
 		return;
-	if (u->held) {
-		munmap(u->base, u->len);
-	} else if (u->start) {
-		/* Someone else's mapping may sit in the slots: only the guards. */
-		end = u->start + span(p);
-		munmap(u->base, (size_t)(u->start - (char *)u->base));
-		munmap(end, (size_t)((char *)u->base + u->len - end));
-	}
+	if (u->start)
+		pt_release_slots(u->base, u->len, u->start, span(p), u->held);
 	free(u);
 	t->priv = NULL;
 }

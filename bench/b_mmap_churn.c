@@ -276,18 +276,11 @@ static void task_fini(struct pt_task *t)
 {
 	const struct params *p = t->run->params;
 	struct slots *s = t->priv;
-	char *end;
 
 	if (!s)
 		return;
-	if (s->held) {
-		munmap(s->base, s->len);
-	} else if (s->start) {
-		/* Someone else's mapping may sit in the slots: only the guards. */
-		end = s->start + p->size;
-		munmap(s->base, (size_t)(s->start - (char *)s->base));
-		munmap(end, (size_t)((char *)s->base + s->len - end));
-	}
+	if (s->start)
+		pt_release_slots(s->base, s->len, s->start, p->size, s->held);
 	free(s);
 	t->priv = NULL;
 }

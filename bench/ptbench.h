@@ -229,6 +229,12 @@ uint64_t pt_mem_available(void);	/* MemAvailable in bytes, 0 if unknown */
  * the range meanwhile (instead of damaging it).
  */
 void *pt_reserve_slots(size_t slots, void **base, size_t *len);
+/*
+ * Give back a reservation of pt_reserve_slots() (base, len): all of it
+ * while the slots (start, span bytes) are held, else only the guards
+ * around them, since another mapping may then sit in the slots.
+ */
+void pt_release_slots(void *base, size_t len, char *start, size_t span, bool held);
 /* Read-write over the placeholder, THP off (a huge page has no PTE table). */
 int pt_slots_map(void *start, size_t len);	/* 0, or -1 with errno */
 int pt_slots_hold(void *start, size_t len);	/* 0, or -1 with errno */

@@ -113,6 +113,18 @@ void *pt_reserve_slots(size_t slots, void **base, size_t *len)
  * have removed what was there, so after a failure the caller no longer
  * knows the range is its own.
  */
+void pt_release_slots(void *base, size_t len, char *start, size_t span, bool held)
+{
+	char *end = start + span;
+
+	if (held) {
+		munmap(base, len);
+		return;
+	}
+	munmap(base, (size_t)(start - (char *)base));
+	munmap(end, (size_t)((char *)base + len - end));
+}
+
 int pt_slots_map(void *start, size_t len)
 {
 	void *p = mmap(start, len, PROT_READ | PROT_WRITE,
