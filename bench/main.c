@@ -471,18 +471,19 @@ static int cmd_sysinfo(int argc, char **argv)
 {
 	bool probe = true;
 	json_t *s;
-	int ret;
+	int i, ret;
 
-	if (argc > 2 && !strcmp(argv[2], "--no-probe")) {
-		probe = false;
-	} else if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
-		usage(stdout);
-		return 0;
-	}
-	if (argc > (probe ? 2 : 3)) {
-		fprintf(stderr, "ptbench sysinfo: unknown argument '%s' (only --no-probe)\n",
-			argv[probe ? 2 : 3]);
-		return PT_EXIT_USAGE;
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-probe")) {
+			probe = false;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "ptbench sysinfo: unknown argument '%s' (only --no-probe)\n",
+				argv[i]);
+			return PT_EXIT_USAGE;
+		}
 	}
 	s = pt_sysinfo(probe);
 	ret = json_dumpf(s, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
