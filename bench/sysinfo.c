@@ -45,6 +45,7 @@ struct pt_kinfo {
 	struct utsname uts;
 	bool uts_ok;
 	json_t *config;		/* the "config" object */
+	char *log;		/* the kernel log, read once; NULL if unreadable */
 	struct pt_tlb tlb;
 	const char *tf_mode;	/* rcu, direct, unknown */
 	char tf_reason[320];
@@ -297,13 +298,21 @@ static const char *pt_config_get(const json_t *config, const char *name)
 						  "options"), name));
 }
 
-const char *pt_sysinfo_config(const char *name)
+/* The running kernel's config, read once per process. */
+static json_t *pt_config_cached(void)
 {
 	static json_t *config;
 	struct utsname u;
 
 	if (!config)
 		config = pt_config(uname(&u) ? NULL : u.release);
+	return config;
+}
+
+const char *pt_sysinfo_config(const char *name)
+{
+	json_t *config = pt_config_cached();
+
 	if (!pt_config_known(config))
 		return NULL;
 	return pt_config_get(config, name) ? pt_config_get(config, name) : "n";
@@ -380,7 +389,7 @@ static const char *pt_klog_xen_pv(const char *log)
 	return NULL;
 }
 
-static bool pt_tlb_from_log(struct pt_tlb *t)
+static bool pt_tlb_from_log(struct pt_tlb *t, const char *log)
 {
 	static const struct {
 		const char *needle, *mode;
@@ -389,7 +398,6 @@ static bool pt_tlb_from_log(struct pt_tlb *t)
 		{ "Using hypercall for remote TLB flush", "pv-hyperv" },
 	};
 	const char *at = NULL, *mode = NULL;
-	char *log = pt_klog_read();
 	size_t i;
 
 	if (!log)
@@ -412,7 +420,6 @@ static bool pt_tlb_from_log(struct pt_tlb *t)
 		snprintf(t->evidence, sizeof(t->evidence),
 			 "the kernel log holds the boot messages and none announces a paravirtual remote TLB flush");
 	}
-	free(log);
 	return at || t->source;
 }
 
@@ -590,14 +597,15 @@ static bool pt_cpu_flag(const char *flag)
 	return false;
 }
 
-static void pt_tlb_detect(struct pt_tlb *t, const json_t *config, const char *machine)
+static void pt_tlb_detect(struct pt_tlb *t, const json_t *config, const char *machine,
+			  const char *log)
 {
 	size_t len;
 
 	t->mode = "unknown";
 	t->source = NULL;
 	t->evidence[0] = '\0';
-	if (!machine || !pt_is_x86(machine) || !pt_tlb_from_log(t))
+	if (!machine || !pt_is_x86(machine) || !pt_tlb_from_log(t, log))
 		pt_tlb_from_cpuid(t, config);
 	if (!t->source)
 		t->source = "none";
@@ -661,8 +669,8 @@ static void pt_table_free_x86(struct pt_kinfo *k, int major, int minor)
 static bool pt_table_free_from_log(struct pt_kinfo *k)
 {
 	static const char needle[] = "ptbench: page-table free path: ";
-	char *log = pt_klog_read(), line[256];
-	const char *at = log ? strstr(log, needle) : NULL;
+	const char *at = k->log ? strstr(k->log, needle) : NULL;
+	char line[256];
 	const char *mode = NULL;
 
 	if (at && !strncmp(at + sizeof(needle) - 1, "rcu ", 4))
@@ -670,10 +678,9 @@ static bool pt_table_free_from_log(struct pt_kinfo *k)
 	else if (at && !strncmp(at + sizeof(needle) - 1, "direct ", 7))
 		mode = "direct";
 	if (mode) {
-		pt_klog_line(log, at, line, sizeof(line));
+		pt_klog_line(k->log, at, line, sizeof(line));
 		pt_tf_set(k, mode, "the kernel log of ptbench's boot switch: %s", line);
 	}
-	free(log);
 	return mode != NULL;
 }
 
@@ -702,14 +709,16 @@ static void pt_kinfo_init(struct pt_kinfo *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->uts_ok = uname(&k->uts) == 0;
-	k->config = pt_config(k->uts_ok ? k->uts.release : NULL);
-	pt_tlb_detect(&k->tlb, k->config, k->uts_ok ? k->uts.machine : NULL);
+	k->config = json_incref(pt_config_cached());
+	k->log = pt_klog_read();
+	pt_tlb_detect(&k->tlb, k->config, k->uts_ok ? k->uts.machine : NULL, k->log);
 	pt_table_free(k);
 }
 
 static void pt_kinfo_fini(struct pt_kinfo *k)
 {
 	json_decref(k->config);
+	free(k->log);
 }
 
 /* "release", "version", "machine" into o. */
