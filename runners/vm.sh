@@ -105,9 +105,7 @@ kills it with SIGKILL once its kprobes are registered, and records the
 count while it ran (while_running) and after (after_sigkill, must be 0).
 
 Environment: PTBENCH (the ptbench binary; set-up skipped), QEMU (the
-qemu-system-x86_64 to use), PTBENCH_CACHE, PTBENCH_VM_PROBE_CHECK,
-PTBENCH_VM_MTTCG_PLAIN (1: under --tcg-threads multi, leave out the guards
-against kernel text patching: ptbench hold and no kprobe optimization).
+qemu-system-x86_64 to use), PTBENCH_CACHE, PTBENCH_VM_PROBE_CHECK.
 EOF
 }
 
@@ -803,9 +801,7 @@ cmd_run() {
 	fi
 
 	PT_JOB_MTTCG=
-	# PTBENCH_VM_MTTCG_PLAIN=1: without the guards (to measure what they do).
-	[ "$accel" != tcg ] || [ "$tcg_threads" != multi ] ||
-		[ -n "${PTBENCH_VM_MTTCG_PLAIN:-}" ] || PT_JOB_MTTCG=1
+	[ "$accel" != tcg ] || [ "$tcg_threads" != multi ] || PT_JOB_MTTCG=1
 	note "building the initramfs"
 	build_initramfs "$w/initramfs.cpio.gz" "$suite_file" "$K_CONFIG" "$label" "$reps" "$rounds"
 
