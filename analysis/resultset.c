@@ -21,9 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/result.h"
 #include "resultset.h"
-
-#define SCHEMA "ptbench/1"
 
 /* ---- allocation -------------------------------------------------------- */
 
@@ -507,8 +506,9 @@ static int load_header(const char *file, const json_t *root, struct rs_entry *e)
 	schema = get_string(file, root, "schema", "schema", false);
 	if (!schema)
 		return -1;
-	if (strcmp(schema, SCHEMA)) {
-		bad(file, "schema", "is '%s', this ptstat reads only '%s'", schema, SCHEMA);
+	if (strcmp(schema, PT_SCHEMA_RESULT)) {
+		bad(file, "schema", "is '%s', this ptstat reads only '%s'", schema,
+		    PT_SCHEMA_RESULT);
 		return -1;
 	}
 	s = get_string(file, root, "bench", "bench", true);

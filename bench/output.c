@@ -1,140 +1,79 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The result document and how it reaches the disk: the output file is
- * created as a temporary file next to its final name before anything runs
- * (so an unwritable path is found before minutes are spent), and renamed
- * over the final name only once the whole document is written and synced.
- * An interrupted or failed run unlinks the temporary file: a result that
- * already exists is never touched.
+ * opened (common/atomic.c: a temporary file next to its final name) before
+ * anything runs, so an unwritable path is found before minutes are spent,
+ * and renamed over the final name only once the whole document is written
+ * and synced.  An interrupted or failed run removes the temporary file: a
+ * result that already exists is never touched.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/result.h"
 #include "counters.h"
 #include "internal.h"
 #include "place.h"
 #include "sysinfo.h"
 
-static char *out_path, *tmp_path;
-static int tmp_fd = -1;
+static struct pt_atomic out = { .slot = -1 };
 
 int pt_out_prepare(const char *path, char *err, size_t errlen)
 {
-	char *dcopy = strdup(path), *bcopy = strdup(path);
-	struct stat st;
-	int ret = -1;
-
-	if (!dcopy || !bcopy) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+	if (!pt_atomic_open(&out, path))
+		return 0;
+	if (errno == EISDIR)
 		snprintf(err, errlen, "cannot write %s: it is a directory", path);
-		goto out;
-	}
-	/* dirname() and basename() may modify their argument: one copy each. */
-	if (asprintf(&tmp_path, "%s/.%s.XXXXXX", dirname(dcopy), basename(bcopy)) < 0) {
-		tmp_path = NULL;
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	tmp_fd = mkostemp(tmp_path, O_CLOEXEC);
-	if (tmp_fd < 0) {
+	else
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		free(tmp_path);
-		tmp_path = NULL;
-		goto out;
-	}
-	out_path = strdup(path);
-	ret = 0;
-out:
-	free(dcopy);
-	free(bcopy);
-	return ret;
+	return -1;
 }
 
 void pt_out_abort(void)
 {
-	if (tmp_fd >= 0)
-		close(tmp_fd);
-	if (tmp_path)
-		unlink(tmp_path);
-	free(tmp_path);
-	free(out_path);
-	tmp_path = out_path = NULL;
-	tmp_fd = -1;
-}
-
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	pt_atomic_abort(&out);
 }
 
 int pt_out_commit(json_t *doc, char *err, size_t errlen)
 {
-	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	char *path = out.path ? strdup(out.path) : NULL;
+	FILE *f = out.f ? out.f : stdout;
 	int ret = -1;
 
-	if (!text) {
-		snprintf(err, errlen, "cannot encode the result as JSON");
-		return -1;
-	}
-	if (!out_path) {
-		/* stdout */
-		ret = write_all(STDOUT_FILENO, text, strlen(text)) ||
-		      write_all(STDOUT_FILENO, "\n", 1) ? -1 : 0;
-		if (ret)
-			snprintf(err, errlen, "cannot write to standard output: %s",
-				 strerror(errno));
-		free(text);
-		return ret;
-	}
-	if (write_all(tmp_fd, text, strlen(text)) || write_all(tmp_fd, "\n", 1) ||
-	    fchmod(tmp_fd, 0644) || fsync(tmp_fd)) {
-		snprintf(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
+	if (out.path && !path) {
+		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (rename(tmp_path, out_path)) {
-		snprintf(err, errlen, "cannot rename the result to %s: %s", out_path,
+	if (json_dumpf(doc, f, PT_JSON_FLAGS) || fputc('\n', f) == EOF) {
+		snprintf(err, errlen, "cannot write %s: %s", path ? path : "to standard output",
 			 strerror(errno));
 		goto out;
 	}
-	free(tmp_path);
-	tmp_path = NULL;
-	ret = 0;
+	if (!path) {
+		ret = fflush(stdout) ? -1 : 0;
+		if (ret)
+			snprintf(err, errlen, "cannot write to standard output: %s",
+				 strerror(errno));
+		return ret;
+	}
+	ret = pt_atomic_commit(&out);
+	if (ret)
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 out:
-	free(text);
 	pt_out_abort();
+	free(path);
 	return ret;
 }
 
 void pt_iso_time(char *buf, size_t len)
 {
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	pt_now_iso(buf, len);
 }
 
 json_t *pt_result_doc(struct pt_run *run)
@@ -145,7 +84,7 @@ json_t *pt_result_doc(struct pt_run *run)
 	for (int i = 0; i < h->argc; i++)
 		json_array_append_new(cmd, json_string(h->argv[i]));
 	return json_pack("{s:s, s:s, s:s, s:o, s:O, s:o, s:s, s:s, s:o, s:O, s:O, s:o, s:o, s:O, s:O, s:O}",
-			 "schema", PT_SCHEMA,
+			 "schema", PT_SCHEMA_RESULT,
 			 "bench", run->bench->name,
 			 "label", h->o.label ? h->o.label : run->bench->name,
 			 "command", cmd,

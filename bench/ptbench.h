@@ -16,8 +16,6 @@
 #include <time.h>
 #include <jansson.h>
 
-#define PT_SCHEMA	"ptbench/1"
-
 /* ---- options ---------------------------------------------------------- */
 
 enum pt_opt_type {
