@@ -7,6 +7,8 @@
 set -euo pipefail
 
 PROG=build-kernel.sh
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Part of the quick-lookup key: change it when the way a configuration is
 # made changes, so that old quick-lookup entries are no longer used.
 KEY_VERSION=2
@@ -198,20 +200,6 @@ nothing is left behind).
 EOF
 }
 
-die_usage() {
-	printf '%s: %s (see --help)\n' "$PROG" "$*" >&2
-	exit 2
-}
-
-die() {
-	printf '%s: %s\n' "$PROG" "$1" >&2
-	exit "${2:-2}"
-}
-
-msg() {
-	printf '%s: %s\n' "$PROG" "$*" >&2
-}
-
 need_arg() {
 	[ "$2" -ge 2 ] || die_usage "option $1 needs a value"
 }
@@ -385,7 +373,7 @@ cleanup() {
 
 on_signal() {
 	trap - INT TERM
-	msg "interrupted; stopping"
+	note "interrupted; stopping"
 	cleanup
 	exit "$1"
 }
@@ -444,9 +432,9 @@ if [ -z "$src" ]; then
 	tarball=/usr/src/$source_package.tar.xz
 	if [ ! -f "$tarball" ]; then
 		if [ "$(id -u)" -eq 0 ]; then
-			msg "installing $source_package (apt-get install -y $source_package)"
+			note "installing $source_package (apt-get install -y $source_package)"
 			if ! DEBIAN_FRONTEND=noninteractive apt-get install -y "$source_package" >&2; then
-				msg "apt-get install failed; updating the package lists (apt-get update) and retrying"
+				note "apt-get install failed; updating the package lists (apt-get update) and retrying"
 				apt-get update >&2 || true
 				DEBIAN_FRONTEND=noninteractive apt-get install -y "$source_package" >&2 ||
 					die "apt-get install -y $source_package failed"
@@ -475,15 +463,15 @@ if [ -z "$src" ]; then
 		tar_mib=$(($(du -k "$tarball" | awk '{ print $1 }') / 1024))
 		check_space "$cache/src" $((tar_mib * 7 + 2048)) "unpacking $source_package and building"
 		unpack_tmp=$(mktemp -d "$cache/src/.unpack.XXXXXX")
-		msg "unpacking $tarball into $src (under a minute)"
+		note "unpacking $tarball into $src (under a minute)"
 		if ! run_bg "$unpack_tmp/tar.log" tar -xJf "$tarball" -C "$unpack_tmp"; then
 			cat "$unpack_tmp/tar.log" >&2
-			die "cannot unpack $tarball" 1
+			fatal "cannot unpack $tarball"
 		fi
 		[ -f "$unpack_tmp/$source_package/Makefile" ] ||
 			die "$tarball does not hold $source_package/Makefile"
 		if [ -e "$src" ]; then
-			msg "replacing $src (unpacked from another version of $source_package)"
+			note "replacing $src (unpacked from another version of $source_package)"
 			mv "$src" "$unpack_tmp/old"
 		fi
 		mv "$unpack_tmp/$source_package" "$src"
@@ -618,7 +606,7 @@ index_file=$out/.index/$key
 if [ "$force" -eq 0 ] && [ "$print_config" -eq 0 ] && [ -f "$index_file" ]; then
 	name=$(head -n 1 "$index_file")
 	if [ -n "$name" ] && [ -f "$out/$name/bzImage" ]; then
-		msg "cached: $out/$name (same package, fragments, patches, --kind and compiler)"
+		note "cached: $out/$name (same package, fragments, patches, --kind and compiler)"
 		printf '%s\n' "$out/$name/bzImage"
 		exit 0
 	fi
@@ -702,13 +690,13 @@ apply_patches() {
 			done < <(patch_files "$p")
 			if ! out=$(patch -p1 -f -N --fuzz=0 --no-backup-if-mismatch -d "$dir" -i "$p" 2>&1); then
 				printf '%s\n' "$out" >&2
-				die "applying $p to the copy of $src failed after its dry run succeeded" 1
+				fatal "applying $p to the copy of $src failed after its dry run succeeded"
 			fi
-			msg "applied $(basename "$p")"
+			note "applied $(basename "$p")"
 		elif patch -p1 -f -R --fuzz=0 --dry-run -d "$dir" -i "$p" >/dev/null 2>&1; then
-			msg "$(basename "$p") is already in $src; using the tree as it is"
+			note "$(basename "$p") is already in $src; using the tree as it is"
 		else
-			die "the patch $p does not apply to $src (linux $kernel_version): $(patch_failure "$p" "$out"). Nothing was changed; 'patch -p1 -f -N --fuzz=0 --dry-run -d $src -i $p' shows the same" 1
+			fatal "the patch $p does not apply to $src (linux $kernel_version): $(patch_failure "$p" "$out"). Nothing was changed; 'patch -p1 -f -N --fuzz=0 --dry-run -d $src -i $p' shows the same"
 		fi
 	done
 }
@@ -720,8 +708,8 @@ if [ "${#patches[@]}" -gt 0 ]; then
 		rm -rf "$build_src"
 		check_space "$out" $(($(du -sk "$src" | awk '{ print $1 }') / 1024 + 512)) \
 			"a copy of the tree (hard links to $src cannot be made in $out: $(head -n 1 "$work/cp.log"))"
-		msg "copying $src into $build_src (hard links cannot be made there)"
-		cp -a "$src" "$build_src" || die "cannot copy $src into $build_src" 1
+		note "copying $src into $build_src (hard links cannot be made there)"
+		cp -a "$src" "$build_src" || fatal "cannot copy $src into $build_src"
 	fi
 	apply_patches "$build_src"
 fi
@@ -734,11 +722,11 @@ make_step() {
 	local log=$1 what=$2
 	shift 2
 	if ! run_bg "$log" "${make_base[@]}" "$@"; then
-		msg "$what failed; the last 40 lines of its log:"
+		note "$what failed; the last 40 lines of its log:"
 		tail -n 40 "$log" >&2
 		if [ -d "$out" ]; then
 			cp "$log" "$out/failed-$(basename "$log")" 2>/dev/null &&
-				msg "the whole log: $out/failed-$(basename "$log")"
+				note "the whole log: $out/failed-$(basename "$log")"
 		fi
 		exit 1
 	fi
@@ -761,7 +749,7 @@ merge() {
 
 all_fragments=("${base_fragments[@]}" ${fragments[@]+"${fragments[@]}"} "$work/kind.config")
 if [ "$prefix" = "${prefix#src-}" ]; then what=$source_package; else what=$src; fi
-msg "configuring $what (linux $kernel_version; tinyconfig + ${#all_fragments[@]} fragments, --kind $kind)"
+note "configuring $what (linux $kernel_version; tinyconfig + ${#all_fragments[@]} fragments, --kind $kind)"
 make_step "$work/config.log" "make tinyconfig" tinyconfig
 for f in "${all_fragments[@]}"; do
 	merge "$obj/.config" "$f"
@@ -774,7 +762,7 @@ if [ "${#fragments[@]}" -gt 0 ]; then
 	while read -r s v; do
 		uv=$(fragment_values "${fragments[@]}" | awk -v s="$s" '$1 == s { print $2 }')
 		if [ -n "$uv" ] && [ "$uv" != "$v" ]; then
-			msg "warning: --kind $kind sets $s=$v, over $s=$uv of a --config-fragment"
+			note "warning: --kind $kind sets $s=$v, over $s=$uv of a --config-fragment"
 		fi
 	done < <(fragment_values "$work/kind.config")
 fi
@@ -788,10 +776,10 @@ for s in CONFIG_PARAVIRT CONFIG_KVM_GUEST CONFIG_XEN CONFIG_HYPERV CONFIG_X86_VS
 done
 if [ "$kind" = switchable ]; then
 	if [ "$(config_value "$config" CONFIG_PARAVIRT)" != y ] || [ "$rtf" != y ]; then
-		die "refusing to build: --kind switchable needs CONFIG_PARAVIRT=y (the boot switch lives in arch/x86/kernel/paravirt.c) and CONFIG_MMU_GATHER_RCU_TABLE_FREE=y (the RCU path it switches to; on x86 selected by CONFIG_PARAVIRT), but the final configuration has CONFIG_MMU_GATHER_RCU_TABLE_FREE=$rtf;$pv_state" 1
+		fatal "refusing to build: --kind switchable needs CONFIG_PARAVIRT=y (the boot switch lives in arch/x86/kernel/paravirt.c) and CONFIG_MMU_GATHER_RCU_TABLE_FREE=y (the RCU path it switches to; on x86 selected by CONFIG_PARAVIRT), but the final configuration has CONFIG_MMU_GATHER_RCU_TABLE_FREE=$rtf;$pv_state"
 	fi
 elif [ "$rtf" != n ] || [ "$(config_value "$config" CONFIG_PARAVIRT)" != n ]; then
-	die "refusing to build: --kind paravirt-off asks for CONFIG_PARAVIRT and CONFIG_MMU_GATHER_RCU_TABLE_FREE unset (page tables freed right after the TLB-flush IPIs), but the final configuration has CONFIG_MMU_GATHER_RCU_TABLE_FREE=$rtf; something selects it:$pv_state" 1
+	fatal "refusing to build: --kind paravirt-off asks for CONFIG_PARAVIRT and CONFIG_MMU_GATHER_RCU_TABLE_FREE unset (page tables freed right after the TLB-flush IPIs), but the final configuration has CONFIG_MMU_GATHER_RCU_TABLE_FREE=$rtf; something selects it:$pv_state"
 fi
 
 required=(CONFIG_64BIT CONFIG_SMP CONFIG_PRINTK CONFIG_TTY CONFIG_SERIAL_8250
@@ -809,7 +797,7 @@ if ! [[ $uarts =~ ^[0-9]+$ ]] || [ "$uarts" -lt 2 ]; then
 	missing+=("CONFIG_SERIAL_8250_RUNTIME_UARTS>=2 (ttyS1 carries the results; it is $uarts)")
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
-	die "refusing to build: the guest or the path counters need these options, which are not in the final configuration (a fragment unset them, or a dependency is missing): ${missing[*]}" 1
+	fatal "refusing to build: the guest or the path counters need these options, which are not in the final configuration (a fragment unset them, or a dependency is missing): ${missing[*]}"
 fi
 
 # Every other fragment option that did not stick: a warning.
@@ -817,7 +805,7 @@ warned=0
 while read -r s want; do
 	have=$(config_value "$config" "$s")
 	if [ "$have" != "$want" ]; then
-		msg "warning: $s=$want was asked, the configuration has $s=$have (a dependency is missing?)"
+		note "warning: $s=$want was asked, the configuration has $s=$have (a dependency is missing?)"
 		warned=$((warned + 1))
 	fi
 done < <(fragment_values "${all_fragments[@]}")
@@ -837,26 +825,26 @@ record_index() {
 
 if [ "$print_config" -eq 1 ]; then
 	cat "$config"
-	msg "hash $hash of the configuration and ${#patches[@]} patches ($warned warnings); its kernel: $dest/bzImage$([ -f "$dest/bzImage" ] || echo ' (not built)')"
+	note "hash $hash of the configuration and ${#patches[@]} patches ($warned warnings); its kernel: $dest/bzImage$([ -f "$dest/bzImage" ] || echo ' (not built)')"
 	exit 0
 fi
 
 if [ "$force" -eq 0 ] && [ -f "$dest/bzImage" ]; then
 	record_index
-	msg "cached: $dest (hash $hash of the configuration and ${#patches[@]} patches)"
+	note "cached: $dest (hash $hash of the configuration and ${#patches[@]} patches)"
 	printf '%s\n' "$dest/bzImage"
 	exit 0
 fi
 
 # ---- the build ---------------------------------------------------------------------
 
-msg "building $name with make -j$jobs bzImage (log: $work/build.log)"
+note "building $name with make -j$jobs bzImage (log: $work/build.log)"
 started=$(date +%s)
 make_step "$work/build.log" "the build (make -j$jobs bzImage)" "-j$jobs" bzImage
 seconds=$(($(date +%s) - started))
-[ -f "$obj/arch/x86/boot/bzImage" ] || die "the build made no arch/x86/boot/bzImage" 1
+[ -f "$obj/arch/x86/boot/bzImage" ] || fatal "the build made no arch/x86/boot/bzImage"
 if [ "$kind" = switchable ] && ! grep -q " $SWITCH_SYMBOL\$" "$obj/System.map" 2>/dev/null; then
-	die "the build has no $SWITCH_SYMBOL in its System.map: the boot switch (pt_table_free=) is not in this kernel; is it in ${patches[*]}?" 1
+	fatal "the build has no $SWITCH_SYMBOL in its System.map: the boot switch (pt_table_free=) is not in this kernel; is it in ${patches[*]}?"
 fi
 
 res=$work/result
@@ -942,9 +930,9 @@ if [ -e "$dest" ]; then
 fi
 if ! mv -T "$res" "$dest" 2>/dev/null; then
 	# Another run finished the same configuration first: use it.
-	[ -f "$dest/bzImage" ] || die "cannot move the kernel into $dest" 1
-	msg "another run built $dest meanwhile; using it"
+	[ -f "$dest/bzImage" ] || fatal "cannot move the kernel into $dest"
+	note "another run built $dest meanwhile; using it"
 fi
 record_index
-msg "built $dest in ${seconds} s (release ${release:-?})"
+note "built $dest in ${seconds} s (release ${release:-?})"
 printf '%s\n' "$dest/bzImage"

@@ -5,6 +5,7 @@
 # Sourcing defines PT_DEBIAN_PACKAGES, PT_TOP and the pt_* functions and runs
 # nothing. After a successful pt_setup:
 #   PTBENCH_BIN   (exported) absolute path of the built ptbench
+#   PTSTAT_BIN    (exported) absolute path of the built ptstat
 #   PT_BUILDDIR   the build directory that was used
 
 set -euo pipefail
@@ -271,7 +272,8 @@ pt_setup() {
 	# shellcheck disable=SC2034 # for the scripts that source this file
 	PT_BUILDDIR=$dir
 	PTBENCH_BIN=$dir/ptbench
-	export PTBENCH_BIN
+	PTSTAT_BIN=$dir/ptstat
+	export PTBENCH_BIN PTSTAT_BIN
 }
 
 # Executed rather than sourced: do the set-up now.

@@ -26,10 +26,9 @@ run leaves nothing behind.
 EOF
 }
 
-die() {
-	printf 'smoke.sh: %s\n' "$*" >&2
-	exit 2
-}
+PROG=smoke.sh
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 duration=1
 reps=3

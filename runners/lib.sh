@@ -1,0 +1,86 @@
+# runners/lib.sh: the helpers every runner script shares. Sourced, never
+# run; the sourcing script sets PROG (the name its messages start with)
+# first. Nothing here writes result JSON: that is ptbench's and ptstat's.
+# shellcheck shell=bash
+
+: "${PROG:?runners/lib.sh: set PROG before sourcing it}"
+
+# die MESSAGE...: bad input (usage, options, a suite): exit 2.
+die() {
+	printf '%s: %s\n' "$PROG" "$*" >&2
+	exit 2
+}
+
+# die_usage MESSAGE...: die, pointing at --help.
+die_usage() {
+	die "$* (see --help)"
+}
+
+# fatal MESSAGE...: something failed while working: exit 1.
+fatal() {
+	printf '%s: %s\n' "$PROG" "$*" >&2
+	exit 1
+}
+
+# note MESSAGE...: progress and findings, on stderr.
+note() {
+	printf '%s: %s\n' "$PROG" "$*" >&2
+}
+
+# take_value "$@": the value of the option in $1: $2 for '--opt VALUE',
+# the text after '=' for '--opt=VALUE'. Sets optval and optshift (the
+# words used).
+take_value() {
+	case $1 in
+	--*=*)
+		optval=${1#*=}
+		optshift=1
+		;;
+	*)
+		if [ "$#" -lt 2 ] || [[ $2 == -* && $2 != - ]]; then
+			die_usage "$1 needs a value"
+		fi
+		optval=$2
+		optshift=2
+		;;
+	esac
+}
+
+# check_count WHAT VALUE: a whole number from 1 to 99999 (--reps, --rounds).
+check_count() {
+	[[ $2 =~ ^[1-9][0-9]{0,4}$ ]] || die "$1 '$2': want a whole number from 1 to 99999"
+}
+
+# check_set_label WHAT VALUE: the name of a result set (a directory name).
+check_set_label() {
+	[[ $2 =~ ^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,199}$ ]] ||
+		die "$1 '$2': want letters, digits, '.', '_', '+' or '-', not starting with '.' (at most 200)"
+}
+
+# now_ms: the wall clock in milliseconds.
+now_ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	printf '%s\n' "$((t / 1000))"
+}
+
+# fmt_ms MS: M:SS, or H:MM:SS.
+fmt_ms() {
+	local s=$((($1 + 500) / 1000))
+	if [ "$s" -ge 3600 ]; then
+		printf '%d:%02d:%02d' "$((s / 3600))" "$((s % 3600 / 60))" "$((s % 60))"
+	else
+		printf '%d:%02d' "$((s / 60))" "$((s % 60))"
+	fi
+}
+
+# secs_since T0 [T1]: the seconds (two decimals) from T0 to T1 (default
+# now), both as "date +%s.%N" prints them.
+secs_since() {
+	local t1=${2:-$(date +%s.%N)}
+	awk -v a="$t1" -v b="$1" 'BEGIN { printf "%.2f\n", a - b }'
+}
+
+# older_than T0 LIMIT: true when more than LIMIT seconds passed since T0.
+older_than() {
+	awk -v a="$(date +%s.%N)" -v b="$1" -v l="$2" 'BEGIN { exit !(a - b > l) }'
+}
