@@ -55,6 +55,21 @@ static int mean_var(const double *x, size_t n, double *mean, double *var)
 	return 0;
 }
 
+/*
+ * Welch-Satterthwaite degrees of freedom from the squared standard errors
+ * va = var_a / na and vb = var_b / nb (not both 0), written with the
+ * ratios va/se2 and vb/se2 so that squaring tiny variances cannot
+ * underflow to 0/0.
+ */
+static double welch_df(double va, size_t na, double vb, size_t nb)
+{
+	double se2 = va + vb;
+
+	va /= se2;
+	vb /= se2;
+	return 1 / (va * va / (na - 1) + vb * vb / (nb - 1));
+}
+
 int pt_welch(const double *a, size_t na, const double *b, size_t nb,
 	     double conf, struct pt_welch *w)
 {
@@ -81,18 +96,59 @@ int pt_welch(const double *a, size_t na, const double *b, size_t nb,
 
 	se = sqrt(se2);
 	w->t = w->diff / se;
-	/*
-	 * Welch-Satterthwaite, written with the ratios va/se2 and vb/se2 so
-	 * that squaring tiny variances cannot underflow to 0/0.
-	 */
-	va /= se2;
-	vb /= se2;
-	w->df = 1 / (va * va / (na - 1) + vb * vb / (nb - 1));
+	w->df = welch_df(va, na, vb, nb);
 	w->p = fmin(1, 2 * gsl_cdf_tdist_Q(fabs(w->t), w->df));
 	q = gsl_cdf_tdist_Qinv((1 - conf) / 2, w->df);
 	w->ci_lo = w->diff - q * se;
 	w->ci_hi = w->diff + q * se;
 	return 0;
+}
+
+double pt_welch_mde(double sd_a, size_t na, double sd_b, size_t nb, double alpha,
+		    double power)
+{
+	double va, vb, df;
+
+	if (na < 2 || nb < 2 || !(sd_a >= 0 && sd_b >= 0) || !isfinite(sd_a) ||
+	    !isfinite(sd_b) || !(alpha > 0 && alpha < 1) || !(power > 0 && power < 1))
+		return NAN;
+	va = sd_a * sd_a / na;
+	vb = sd_b * sd_b / nb;
+	if (va + vb == 0)
+		return 0;
+	df = welch_df(va, na, vb, nb);
+	return (gsl_cdf_tdist_Qinv(alpha / 2, df) + gsl_cdf_tdist_Pinv(power, df)) *
+	       sqrt(va + vb);
+}
+
+/*
+ * The detectable effect only shrinks as n grows (the standard error falls
+ * as 1/sqrt(n), the degrees of freedom rise): double n until it is small
+ * enough, then bisect.
+ */
+size_t pt_mde_reps(double sd_a, double sd_b, double alpha, double power, double target,
+		   size_t max)
+{
+	size_t lo = 2, hi = 2;
+
+	if (!(target >= 0) || max < 2 || isnan(pt_welch_mde(sd_a, 2, sd_b, 2, alpha, power)))
+		return 0;
+	while (!(pt_welch_mde(sd_a, hi, sd_b, hi, alpha, power) <= target)) {
+		if (hi >= max)
+			return 0;
+		lo = hi + 1;
+		hi = hi > max / 2 ? max : 2 * hi;
+	}
+	/* The answer is in [lo, hi]: the mde at hi is small enough. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pt_welch_mde(sd_a, mid, sd_b, mid, alpha, power) <= target)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return hi;
 }
 
 struct mw_obs {

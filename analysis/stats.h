@@ -37,6 +37,34 @@ int pt_welch(const double *a, size_t na, const double *b, size_t nb,
 	     double conf, struct pt_welch *w);
 
 /*
+ * Minimum detectable effect of Welch's test: the smallest true difference
+ * of the means that a two-sided test at level alpha finds with probability
+ * power, for na and nb values with standard deviations sd_a and sd_b:
+ *
+ *	se = sqrt(sd_a^2 / na + sd_b^2 / nb), df by Welch-Satterthwaite,
+ *	mde = (t(1 - alpha / 2, df) + t(power, df)) * se
+ *
+ * t(q, df) being the q quantile of Student's t.  This is the usual
+ * approximation: the standard deviations are taken as the true ones, and
+ * the chance of rejecting on the wrong side is neglected.  Returns 0 when
+ * both standard deviations are 0 (Welch's test is degenerate: any
+ * difference is found), NAN when na or nb < 2, a standard deviation is
+ * negative or not finite, or alpha or power is outside (0, 1).
+ */
+double pt_welch_mde(double sd_a, size_t na, double sd_b, size_t nb, double alpha,
+		    double power);
+
+/*
+ * The smallest number of repetitions n, the same on both sides, at which
+ * pt_welch_mde(sd_a, n, sd_b, n, alpha, power) <= target: how long a run
+ * must be to see a change of target, the spread staying what it was.
+ * 2 when it is already so at n = 2; 0 when even max repetitions are not
+ * enough or an argument is out of range.
+ */
+size_t pt_mde_reps(double sd_a, double sd_b, double alpha, double power, double target,
+		   size_t max);
+
+/*
  * Mann-Whitney U test, two-sided.  u is U of sample a (the number of pairs
  * with a > b, ties counting one half).  p is exact (by counting the
  * permutation distribution) when there are no ties and na * nb is small

@@ -358,6 +358,65 @@ static void test_adjust(void)
 	}
 }
 
+/*
+ * Minimum detectable effect, (t(1 - alpha/2, df) + t(power, df)) * se.
+ * The references are computed without GSL, with mpmath 1.3.0 (Debian 12
+ * python3-mpmath, 40 digits): the t tail as the regularized incomplete
+ * beta function, P(T > t) = I(df / (df + t^2); df/2, 1/2) / 2, inverted
+ * by bisection (the script is in the commit message that added this).  At
+ * df = 8 the quantiles agree with the printed tables: t(0.975, 8) =
+ * 2.306004, t(0.8, 8) = 0.888890 (e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2
+ * gives 2.306 and 0.889).
+ *
+ *   sd 1 and 1, n 5 and 5: se = sqrt(2/5), df = 8 (hand),
+ *	mde = (2.306004135204167 + 0.888889517767020) * 0.632455532 =
+ *	2.020628165080906
+ *   the textbook samples (sd sqrt(2.5) and sqrt(10), n 5): se = sqrt(2.5),
+ *	df = 100/17: 5.321947878814589; at alpha 0.05/6: 7.595173864356133
+ *   sd 2 with n 3 against sd 1 with n 7: df 2.442185514612452,
+ *	5.650563457772975
+ */
+static void test_mde(void)
+{
+	is_rel(pt_welch_mde(1, 5, 1, 5, 0.05, 0.8), 2.020628165080906, DIST,
+	       "mde sd 1/1 n 5/5 (mpmath; t tables at df 8)");
+	is_rel(pt_welch_mde(sqrt(2.5), 5, sqrt(10.0), 5, 0.05, 0.8), 5.321947878814589, DIST,
+	       "mde textbook, df 100/17 (mpmath)");
+	is_rel(pt_welch_mde(sqrt(2.5), 5, sqrt(10.0), 5, 0.05 / 6, 0.8), 7.595173864356133, DIST,
+	       "mde textbook at alpha/6 (mpmath)");
+	is_rel(pt_welch_mde(2, 3, 1, 7, 0.05, 0.8), 5.650563457772975, DIST,
+	       "mde sd 2/1, n 3/7 (mpmath)");
+	/* The sides swapped give the same (se and df are symmetric). */
+	is_rel(pt_welch_mde(1, 7, 2, 3, 0.05, 0.8), 5.650563457772975, DIST,
+	       "mde is symmetric in the sides");
+	/* Scale: the mde is in the unit of the samples (hand: 10 x). */
+	is_rel(pt_welch_mde(10, 5, 10, 5, 0.05, 0.8), 20.20628165080906, DIST,
+	       "mde scales with the standard deviation");
+	ok(pt_welch_mde(0, 5, 0, 5, 0.05, 0.8) == 0, "mde of two constant sides is 0");
+	ok(isnan(pt_welch_mde(1, 1, 1, 5, 0.05, 0.8)), "mde with n = 1 is NAN");
+	ok(isnan(pt_welch_mde(NAN, 5, 1, 5, 0.05, 0.8)), "mde of a NAN sd is NAN");
+	ok(isnan(pt_welch_mde(1, 5, 1, 5, 0, 0.8)), "mde at alpha 0 is NAN");
+	ok(isnan(pt_welch_mde(1, 5, 1, 5, 0.05, 1)), "mde at power 1 is NAN");
+
+	/*
+	 * Repetitions (mpmath, by counting n up): sd 1 and 1, alpha 0.05,
+	 * target 1: n = 16 gives 1.0239, n = 17 gives 0.99124, so 17.  sd 0.8
+	 * and 1.5, alpha 0.01, target 0.5: n = 137 gives 0.50008, n = 138
+	 * gives 0.49823, so 138.
+	 */
+	ok(pt_mde_reps(1, 1, 0.05, 0.8, 1, 1000000) == 17, "reps for mde 1 at sd 1: 17 (%zu)",
+	   pt_mde_reps(1, 1, 0.05, 0.8, 1, 1000000));
+	ok(pt_mde_reps(0.8, 1.5, 0.01, 0.8, 0.5, 1000000) == 138,
+	   "reps for mde 0.5 at sd 0.8/1.5, alpha 0.01: 138 (%zu)",
+	   pt_mde_reps(0.8, 1.5, 0.01, 0.8, 0.5, 1000000));
+	ok(pt_mde_reps(0.8, 1.5, 0.01, 0.8, 0.5, 137) == 0, "reps capped: 0 when max is short");
+	ok(pt_mde_reps(0.8, 1.5, 0.01, 0.8, 0.5, 138) == 138, "reps at exactly max");
+	ok(pt_mde_reps(1, 1, 0.05, 0.8, 100, 1000) == 2, "reps: 2 when 2 already do");
+	ok(pt_mde_reps(0, 0, 0.05, 0.8, 0, 1000) == 2, "reps: constant sides need 2");
+	ok(pt_mde_reps(1, 1, 0.05, 0.8, 0, 1000000) == 0, "reps: a target of 0 is never met");
+	ok(pt_mde_reps(NAN, 1, 0.05, 0.8, 1, 1000) == 0, "reps: NAN sd gives 0");
+}
+
 int main(void)
 {
 	test_textbook();
@@ -366,5 +425,6 @@ int main(void)
 	test_mwu_exact();
 	test_mwu_normal();
 	test_adjust();
+	test_mde();
 	return tap_done();
 }
