@@ -812,6 +812,20 @@ fail:
 	return NULL;
 }
 
+int pt_counters_check(const char *spec, char *err, size_t errlen)
+{
+	struct pt_counters *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ret = pt_events_parse(c, spec, err, errlen);
+	pt_counters_free(c);
+	return ret;
+}
+
 /* Close every event: the kernel removes the kprobes with their last fd. */
 static void pt_perf_close_all(struct pt_counters *c)
 {

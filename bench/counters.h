@@ -22,6 +22,9 @@ struct pt_counters;
  */
 struct pt_counters *pt_counters_new(const char *spec, char *err, size_t errlen);
 
+/* Check spec as pt_counters_new() does, opening nothing: 0, or -1 with err. */
+int pt_counters_check(const char *spec, char *err, size_t errlen);
+
 /*
  * Start a repetition: read the totals of the perf events (opened by
  * pt_counters_new() for the calling thread with inherit set, so tasks

@@ -67,6 +67,42 @@ ssize_t pt_slurp(const char *path, char **buf, size_t *cap);
 const struct pt_bench *const *pt_benches(size_t *count);
 const struct pt_bench *pt_bench_find(const char *name);
 
+/*
+ * main.c: the checks `ptbench run BENCH ARGS' makes before it measures,
+ * shared with `ptbench plan' so that the two can never disagree.
+ */
+struct pt_check_err {
+	char msg[512];		/* what is wrong, without "ptbench run BENCH: " */
+	bool hint;		/* a usage error: run adds "(see ptbench run BENCH --help)" */
+	int first, last;	/* the arguments it is about (argv indices); -1: none */
+};
+
+/* The common options before any is given: --duration 3, --reps 5... */
+void pt_common_defaults(struct pt_common *c);
+/*
+ * Fill c and params (zeroed, b->params_size bytes) from the defaults and
+ * argv, the options after "ptbench run BENCH"; refuse --mode processes for
+ * a threads-only benchmark.  0; 1 when --help was asked; -1 bad input;
+ * -2 a built-in default does not parse.  e says why.
+ */
+int pt_run_parse(const struct pt_bench *b, int argc, char **argv, struct pt_common *c,
+		 void *params, struct pt_check_err *e);
+/*
+ * The rest of what run checks before it measures, allocating nothing of
+ * the benchmark's: the task count, the benchmark's validate() (run->bench,
+ * run->params and run->h set; run->h->error takes its message), the
+ * placement, the memory the benchmark needs, the --events list.  ncpus 0:
+ * for this machine (its topology, MemAvailable), *cpus (when cpus is not
+ * NULL) gets the CPU of each task; ncpus > 0: for a machine of that many
+ * CPUs, the placement checked by count and CPU numbers, memory not
+ * checked.  0, or -1 with e set.
+ */
+int pt_run_check(struct pt_run *run, const struct pt_common *c, int ncpus, int **cpus,
+		 struct pt_check_err *e);
+
+/* plan.c: ptbench plan (argv[1] is "plan"). */
+int pt_cmd_plan(int argc, char **argv);
+
 /* harness.c: run every repetition; returns an exit status. */
 int pt_harness_run(struct pt_run *run);
 

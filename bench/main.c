@@ -133,6 +133,7 @@ static void usage(FILE *f)
 		"       ptbench sysinfo [--no-probe]\n"
 		"       ptbench run BENCH [options]\n"
 		"       ptbench run BENCH --help\n"
+		"       ptbench plan [--reps N] [--rounds K] [--cpus N] SUITE_FILE\n"
 		"       ptbench hold\n"
 		"       ptbench --version\n\n"
 		"Page-table and TLB-flush microbenchmarks for comparing kernels.\n\n"
@@ -146,6 +147,9 @@ static void usage(FILE *f)
 		"            kprobes) the version rules and the kernel log answer instead\n"
 		"            (source \"rules\", \"kernel-log\" or \"cpuid\"). --no-probe: rules only.\n"
 		"  run       run one benchmark; the result is one JSON document\n"
+		"  plan      check a suite file (every entry's options, as run checks them)\n"
+		"            and print its plan as JSON: the exact command of each run and\n"
+		"            the time it should take; runs nothing (ptbench plan --help)\n"
 		"  hold      open the default counters and keep them open until SIGINT or\n"
 		"            SIGTERM: while it runs, the kernel's static keys for perf events\n"
 		"            and tracepoints stay on and the path kprobes stay armed, so\n"
@@ -191,7 +195,8 @@ struct argp {
 	int argc;
 	char **argv;
 	int i;
-	const char *prog;	/* "ptbench run NAME" for messages */
+	int first;		/* the option being parsed is argv[first..i]; -1: none */
+	struct pt_check_err *e;
 };
 
 static int usage_error(const struct argp *a, const char *fmt, ...)
@@ -201,11 +206,12 @@ static int usage_error(const struct argp *a, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", a->prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(a->e->msg, sizeof(a->e->msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see %s --help)\n", a->prog);
+	a->e->hint = true;
+	a->e->first = a->first;
+	a->e->last = a->first < 0 ? -1 : a->i < a->argc ? a->i : a->argc - 1;
 	return -1;
 }
 
@@ -262,13 +268,15 @@ static int set_bench_opt(struct argp *a, const struct pt_opt *o, const char *val
 	return 0;
 }
 
-static int set_defaults(const struct pt_bench *b, void *params)
+static int set_defaults(const struct pt_bench *b, void *params, struct pt_check_err *e)
 {
-	struct argp a = { .prog = "ptbench (built-in default)" };
+	struct argp a = { .first = -1, .e = e };
 
 	for (const struct pt_opt *o = b->opts; o && o->name; o++) {
-		if (o->def && set_bench_opt(&a, o, o->def, params))
+		if (o->def && set_bench_opt(&a, o, o->def, params)) {
+			e->hint = false;
 			return -1;
+		}
 	}
 	return 0;
 }
@@ -350,6 +358,7 @@ static int parse_run_args(struct argp *a, const struct pt_bench *b,
 		size_t nlen;
 		int id = -1;
 
+		a->first = a->i;
 		if (arg[0] == '-' && arg[1] && arg[1] != '-' && !arg[2]) {
 			for (size_t k = 0; k < N_COPTS; k++)
 				if (copts[k].short_name == arg[1])
@@ -408,6 +417,7 @@ static int parse_run_args(struct argp *a, const struct pt_bench *b,
 		if (set_bench_opt(a, o, val, params))
 			return -1;
 	}
+	a->first = -1;
 	if (have_duration && c->iterations)
 		return usage_error(a, "give --duration or --iterations, not both");
 	if (c->iterations)
@@ -523,7 +533,30 @@ static int cmd_hold(int argc, char **argv, const sigset_t *sigs)
 	return 0;
 }
 
-static unsigned choose_ntasks(struct pt_run *run, const struct pt_common *c)
+/* ---- the checks of a run, shared with `ptbench plan' -------------------- */
+
+void pt_common_defaults(struct pt_common *c)
+{
+	*c = (struct pt_common){ .duration = 3, .reps = 5, .warmup = 0.5, .pin = "compact",
+				 .events = "default" };
+}
+
+static int check_error(struct pt_check_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int check_error(struct pt_check_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	e->hint = false;
+	e->first = e->last = -1;
+	return -1;
+}
+
+static unsigned choose_ntasks(struct pt_run *run, const struct pt_common *c, int ncpus)
 {
 	const struct pt_bench *b = run->bench;
 	unsigned n;
@@ -533,12 +566,14 @@ static unsigned choose_ntasks(struct pt_run *run, const struct pt_common *c)
 	if (c->tasks_given)
 		return c->tasks;
 	n = b->default_tasks ? b->default_tasks : 1;
-	if ((int)n > pt_place_ncpus())
-		n = (unsigned)pt_place_ncpus();
+	if (!ncpus)
+		ncpus = pt_place_ncpus();
+	if ((int)n > ncpus)
+		n = (unsigned)ncpus;
 	return n;
 }
 
-static int check_memory(struct pt_run *run)
+static int check_memory(struct pt_run *run, struct pt_check_err *e)
 {
 	uint64_t need, avail;
 
@@ -546,13 +581,67 @@ static int check_memory(struct pt_run *run)
 		return 0;
 	need = run->bench->mem_needed(run);
 	avail = pt_mem_available();
-	if (avail && need > avail) {
-		fprintf(stderr,
-			"ptbench run %s: needs %llu MiB of memory but only %llu MiB is available (MemAvailable)\n",
-			run->bench->name, (unsigned long long)(need >> 20),
-			(unsigned long long)(avail >> 20));
+	if (avail && need > avail)
+		return check_error(e, "needs %llu MiB of memory but only %llu MiB is available (MemAvailable)",
+				   (unsigned long long)(need >> 20),
+				   (unsigned long long)(avail >> 20));
+	return 0;
+}
+
+int pt_run_parse(const struct pt_bench *b, int argc, char **argv, struct pt_common *c,
+		 void *params, struct pt_check_err *e)
+{
+	struct argp a = { .argc = argc, .argv = argv, .first = -1, .e = e };
+	int r;
+
+	*e = (struct pt_check_err){ .first = -1, .last = -1 };
+	pt_common_defaults(c);
+	if (set_defaults(b, params, e))
+		return -2;
+	r = parse_run_args(&a, b, c, params);
+	if (r)
+		return r;
+	if (c->processes && (b->flags & PT_THREADS_ONLY))
+		return check_error(e, "--mode processes is not possible: its tasks must share one address space");
+	return 0;
+}
+
+int pt_run_check(struct pt_run *run, const struct pt_common *c, int ncpus, int **cpus,
+		 struct pt_check_err *e)
+{
+	const struct pt_bench *b = run->bench;
+	char err[512];
+	int *place;
+
+	*e = (struct pt_check_err){ .first = -1, .last = -1 };
+	run->processes = c->processes;
+	run->duration_ns = (uint64_t)(c->duration * 1e9);
+	run->iterations = c->iterations;
+	run->ntasks = choose_ntasks(run, c, ncpus);
+	if (run->ntasks == 0)
+		return check_error(e, "no tasks to run");
+	if (b->validate && b->validate(run))
+		return check_error(e, "%s", run->h->error);
+	place = calloc(run->ntasks, sizeof(*place));
+	if (!place)
+		return check_error(e, "out of memory");
+	if (ncpus ? pt_place_check(c->pin, run->ntasks, c->oversubscribe, ncpus,
+				   err, sizeof(err)) :
+		    pt_place_plan(c->pin, run->ntasks, c->oversubscribe, place,
+				  err, sizeof(err))) {
+		free(place);
+		return check_error(e, "%s", err);
+	}
+	if ((!ncpus && check_memory(run, e)) ||
+	    (pt_counters_check(c->events, err, sizeof(err)) &&
+	     check_error(e, "--events: %s", err))) {
+		free(place);
 		return -1;
 	}
+	if (cpus)
+		*cpus = place;
+	else
+		free(place);
 	return 0;
 }
 
@@ -568,27 +657,15 @@ static bool signal_pending(const sigset_t *sigs, int *signo)
 
 static int run_bench(struct pt_harness *h, const struct pt_bench *b, struct pt_run *run)
 {
+	struct pt_check_err e;
 	char err[512];
 	json_t *doc;
 	int status;
 
-	run->ntasks = choose_ntasks(run, &h->o);
-	if (run->ntasks == 0) {
-		fprintf(stderr, "ptbench run %s: no tasks to run\n", b->name);
+	if (pt_run_check(run, &h->o, 0, &h->cpus, &e)) {
+		fprintf(stderr, "ptbench run %s: %s\n", b->name, e.msg);
 		return PT_EXIT_USAGE;
 	}
-	if (b->validate && b->validate(run)) {
-		fprintf(stderr, "ptbench run %s: %s\n", b->name, h->error);
-		return PT_EXIT_USAGE;
-	}
-	h->cpus = calloc(run->ntasks, sizeof(*h->cpus));
-	if (!h->cpus || pt_place_plan(h->o.pin, run->ntasks, h->o.oversubscribe,
-				      h->cpus, err, sizeof(err))) {
-		fprintf(stderr, "ptbench run %s: %s\n", b->name, h->cpus ? err : "out of memory");
-		return PT_EXIT_USAGE;
-	}
-	if (check_memory(run))
-		return PT_EXIT_USAGE;
 	h->ctr = pt_counters_new(h->o.events, err, sizeof(err));
 	if (!h->ctr) {
 		fprintf(stderr, "ptbench run %s: --events: %s\n", b->name, err);
@@ -664,16 +741,12 @@ static int reexec_without_aslr(char **argv)
 
 static int cmd_run(int argc, char **argv, const sigset_t *sigs)
 {
-	struct pt_harness h = {
-		.o = { .duration = 3, .reps = 5, .warmup = 0.5, .pin = "compact",
-		       .events = "default" },
-		.argc = argc, .argv = argv, .sigs = *sigs,
-	};
+	struct pt_harness h = { .argc = argc, .argv = argv, .sigs = *sigs };
 	/* Shared memory: forked tasks must see stop, timed_left and start_ns. */
 	struct pt_run *run = pt_shared_alloc(sizeof(*run));
 	const struct pt_bench *b;
+	struct pt_check_err e;
 	char prog[96];
-	struct argp a;
 	int status, r;
 
 	if (!run) {
@@ -696,7 +769,6 @@ static int cmd_run(int argc, char **argv, const sigset_t *sigs)
 		goto out;
 	}
 	snprintf(prog, sizeof(prog), "ptbench run %s", b->name);
-	a = (struct argp){ .argc = argc - 3, .argv = argv + 3, .prog = prog };
 	run->bench = b;
 	run->params = calloc(1, b->params_size ? b->params_size : 1);
 	h.metrics = json_object();
@@ -704,30 +776,26 @@ static int cmd_run(int argc, char **argv, const sigset_t *sigs)
 	h.warnings = json_array();
 	h.findings = json_object();
 	h.unsupported = json_object();
-	if (!run->params || set_defaults(b, run->params)) {
+	if (!run->params) {
 		status = PT_EXIT_FAIL;
 		goto out;
 	}
-	r = parse_run_args(&a, b, &h.o, run->params);
+	r = pt_run_parse(b, argc - 3, argv + 3, &h.o, run->params, &e);
 	if (r) {
 		if (r > 0)
 			bench_help(b, stdout);
-		status = r > 0 ? 0 : PT_EXIT_USAGE;
-		goto out;
-	}
-	if (h.o.processes && (b->flags & PT_THREADS_ONLY)) {
-		fprintf(stderr, "%s: --mode processes is not possible: its tasks must share one address space\n",
-			prog);
-		status = PT_EXIT_USAGE;
+		else if (r == -2)
+			fprintf(stderr, "%s: built-in default: %s\n", prog, e.msg);
+		else
+			fprintf(stderr, "%s: %s%s%s%s\n", prog, e.msg, e.hint ? " (see " : "",
+				e.hint ? prog : "", e.hint ? " --help)" : "");
+		status = r > 0 ? 0 : r == -2 ? PT_EXIT_FAIL : PT_EXIT_USAGE;
 		goto out;
 	}
 	if (h.o.no_aslr && reexec_without_aslr(argv)) {
 		status = PT_EXIT_FAIL;
 		goto out;
 	}
-	run->processes = h.o.processes;
-	run->duration_ns = (uint64_t)(h.o.duration * 1e9);
-	run->iterations = h.o.iterations;
 	status = run_bench(&h, b, run);
 out:
 	free(run->params);
@@ -780,6 +848,8 @@ int main(int argc, char **argv)
 		status = cmd_run(argc, argv, &sigs);
 	} else if (!strcmp(argv[1], "hold")) {
 		status = cmd_hold(argc, argv, &sigs);
+	} else if (!strcmp(argv[1], "plan")) {
+		status = pt_cmd_plan(argc, argv);
 	} else {
 		fprintf(stderr, "ptbench: unknown command '%s' (see ptbench --help)\n", argv[1]);
 		status = PT_EXIT_USAGE;

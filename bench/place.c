@@ -126,6 +126,63 @@ static bool cpu_allowed(int cpu)
 	return hwloc_bitmap_isset(set, (unsigned)cpu);
 }
 
+/*
+ * The CPUs of a --pin list, in order, into order[] (at most ncpus); on
+ * this machine (here) each must be one this process may use, else each
+ * below ncpus.  Their count, or -1 with err.
+ */
+static int pin_list(const char *policy, int *order, int ncpus, bool here,
+		    char *err, size_t errlen)
+{
+	int n = pt_parse_cpulist(policy, order, ncpus, err, errlen);
+
+	if (n < 0) {
+		if (strstr(err, "too many"))
+			snprintf(err, errlen,
+				 here ? "--pin %s lists more CPUs than the %d this process may use" :
+					"--pin %s lists more CPUs than the %d planned for",
+				 policy, ncpus);
+		else if (!strchr(policy, ',') && !strchr(policy, '-') &&
+			 !(policy[0] >= '0' && policy[0] <= '9'))
+			snprintf(err, errlen,
+				 "bad --pin '%s': want compact, scatter, none or a CPU list like 0,2-3",
+				 policy);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (here ? !cpu_allowed(order[i]) : order[i] >= ncpus) {
+			snprintf(err, errlen,
+				 here ? "--pin: CPU %d is not available to this process" :
+					"--pin: CPU %d is not one of the %d CPUs planned for",
+				 order[i], ncpus);
+			return -1;
+		}
+	}
+	return n;
+}
+
+/* Can ntasks tasks go on n CPUs? */
+static int enough_cpus(unsigned ntasks, bool oversubscribe, int n, char *err, size_t errlen)
+{
+	if (n <= 0) {
+		snprintf(err, errlen, "no CPU to place tasks on");
+		return -1;
+	}
+	if ((int)ntasks > n && !oversubscribe) {
+		snprintf(err, errlen,
+			 "%u tasks but only %d CPUs to run them on: use fewer --tasks, or --oversubscribe",
+			 ntasks, n);
+		return -1;
+	}
+	return 0;
+}
+
+static bool named_policy(const char *policy)
+{
+	return !strcmp(policy, "compact") || !strcmp(policy, "scatter") ||
+	       !strcmp(policy, "none");
+}
+
 int pt_place_plan(const char *policy, unsigned ntasks, bool oversubscribe,
 		  int *cpus, char *err, size_t errlen)
 {
@@ -140,51 +197,42 @@ int pt_place_plan(const char *policy, unsigned ntasks, bool oversubscribe,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (!strcmp(policy, "compact") || !strcmp(policy, "scatter")) {
-		n = pu_order(!strcmp(policy, "scatter"), order, ncpus);
-	} else if (!strcmp(policy, "none")) {
+	if (!strcmp(policy, "none")) {
 		n = ncpus;
 		for (int i = 0; i < n; i++)
 			order[i] = -1;
+	} else if (named_policy(policy)) {
+		n = pu_order(!strcmp(policy, "scatter"), order, ncpus);
 	} else {
-		n = pt_parse_cpulist(policy, order, ncpus, err, errlen);
-		if (n < 0) {
-			if (strstr(err, "too many"))
-				snprintf(err, errlen,
-					 "--pin %s lists more CPUs than the %d this process may use",
-					 policy, ncpus);
-			else if (!strchr(policy, ',') && !strchr(policy, '-') &&
-				 !(policy[0] >= '0' && policy[0] <= '9'))
-				snprintf(err, errlen,
-					 "bad --pin '%s': want compact, scatter, none or a CPU list like 0,2-3",
-					 policy);
-			goto fail;
-		}
-		for (int i = 0; i < n; i++) {
-			if (!cpu_allowed(order[i])) {
-				snprintf(err, errlen,
-					 "--pin: CPU %d is not available to this process", order[i]);
-				goto fail;
-			}
-		}
+		n = pin_list(policy, order, ncpus, true, err, errlen);
 	}
-	if (n <= 0) {
-		snprintf(err, errlen, "no CPU to place tasks on");
-		goto fail;
-	}
-	if ((int)ntasks > n && !oversubscribe) {
-		snprintf(err, errlen,
-			 "%u tasks but only %d CPUs to run them on: use fewer --tasks, or --oversubscribe",
-			 ntasks, n);
-		goto fail;
+	if (n < 0 || enough_cpus(ntasks, oversubscribe, n, err, errlen)) {
+		free(order);
+		return -1;
 	}
 	for (unsigned i = 0; i < ntasks; i++)
 		cpus[i] = order[i % (unsigned)n];
 	free(order);
 	return 0;
-fail:
-	free(order);
-	return -1;
+}
+
+int pt_place_check(const char *policy, unsigned ntasks, bool oversubscribe, int ncpus,
+		   char *err, size_t errlen)
+{
+	int *order, n = ncpus;
+
+	if (!named_policy(policy)) {
+		order = calloc((size_t)ncpus + 1, sizeof(*order));
+		if (!order) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		n = pin_list(policy, order, ncpus, false, err, errlen);
+		free(order);
+		if (n < 0)
+			return -1;
+	}
+	return enough_cpus(ntasks, oversubscribe, n, err, errlen);
 }
 
 int pt_place_bind(int cpu, char *err, size_t errlen)

@@ -17,6 +17,13 @@ int pt_place_ncpus(void);
  */
 int pt_place_plan(const char *policy, unsigned ntasks, bool oversubscribe,
 		  int *cpus, char *err, size_t errlen);
+/*
+ * The checks of pt_place_plan() for another machine, of ncpus CPUs
+ * numbered from 0 (a virtual machine planned for on its host): the
+ * policy, the CPUs of a list, enough CPUs.  0, or -1 with err.
+ */
+int pt_place_check(const char *policy, unsigned ntasks, bool oversubscribe, int ncpus,
+		   char *err, size_t errlen);
 /* Bind the calling thread to cpu and verify the binding took; 0 or -1. */
 int pt_place_bind(int cpu, char *err, size_t errlen);
 /* {"policy", "cpus": [...], "distinct_cpus", "topology": "..."} */
