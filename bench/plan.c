@@ -24,12 +24,9 @@
 #include <unistd.h>
 #include <jansson.h>
 
+#include "../common/result.h"
 #include "internal.h"
 #include "parse.h"
-
-#ifndef PT_SCHEMA_PLAN
-#define PT_SCHEMA_PLAN	"ptbench-plan/1"
-#endif
 
 #define PLAN_MAX_COUNT	99999	/* reps and rounds: 1 to this */
 #define PLAN_MAX_CPUS	65536
@@ -1125,7 +1122,7 @@ static int plan_run(struct plan *p)
 	if (expand(p))
 		return -1;
 	doc = plan_json(p);
-	ret = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	ret = json_dumpf(doc, stdout, PT_JSON_FLAGS);
 	json_decref(doc);
 	if (ret || fputc('\n', stdout) == EOF || fflush(stdout)) {
 		fprintf(stderr, "ptbench plan: cannot write the plan: %s\n", strerror(errno));
