@@ -15,9 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/result.h"
 #include "plot.h"
 #include "report.h"
 #include "resultset.h"
+#include "write.h"
 
 enum cmd { CMD_SHOW = 1, CMD_COMPARE = 2, CMD_PLOT = 4 };
 
@@ -63,8 +65,9 @@ static void usage(FILE *f)
 {
 	fputs("Usage: ptstat show SET [--format FORMAT] [-o FILE]\n"
 "       ptstat compare SET_A SET_B [SET_C ...] [options]\n"
-"       ptstat plot SET [SET ...] -o DIR [--jobs N]\n"
-"       ptstat COMMAND --help\n"
+"       ptstat plot SET [SET ...] -o DIR [--jobs N]\n", f);
+	pw_usage_lines(f);
+	fputs("       ptstat COMMAND --help\n"
 "       ptstat --version\n"
 "\n"
 "Statistics over ptbench result sets, for comparing kernels.\n"
@@ -83,6 +86,10 @@ static void usage(FILE *f)
 "            per metric: better, worse or no significant change\n"
 "  plot      bar charts with confidence intervals, box plots of the samples and\n"
 "            scaling curves, rendered by gnuplot to PNG and SVG\n"
+"  merge     the rounds of one entry into one result (runners/run.sh)\n"
+"  record    a result of an outside workload (kernbench) from its timings\n"
+"  set       a result set's meta.json (start, fail, ok, finish) and the vm\n"
+"            object of its system.json\n"
 "\n"
 "Formats (show and compare): text (the default), markdown, csv, json and\n"
 "kernbench. 'ptstat COMMAND --help' explains each command, its statistics and\n"
@@ -451,56 +458,34 @@ static int parse_args(struct args *a, int argc, char **argv)
 
 struct out {
 	FILE *f;
-	char *tmp;
+	struct pt_atomic a;
 	const char *path;
 };
 
 /*
- * The temporary file is created before anything is read, beside the target
- * so that rename() replaces it atomically: an unwritable -o is bad input,
- * found before the work, and a failed run leaves the old file untouched.
+ * The temporary file (common/atomic.c) is created before anything is read:
+ * an unwritable -o is bad input, found before the work, and a failed run
+ * leaves the old file untouched.
  */
 static int out_open(struct out *o, const char *path)
 {
-	mode_t mask;
-	char *slash;
-	int fd;
-
 	o->path = path;
+	o->a.slot = -1;
 	if (!path) {
 		o->f = stdout;
 		return 0;
 	}
-	slash = strrchr(path, '/');
-	o->tmp = slash ? rs_xasprintf("%.*s.%s.XXXXXX", (int)(slash - path + 1), path, slash + 1)
-		       : rs_xasprintf(".%s.XXXXXX", path);
-	fd = mkstemp(o->tmp);
-	if (fd < 0) {
+	if (pt_atomic_open(&o->a, path)) {
 		fprintf(stderr, "ptstat: cannot write %s: %s\n", path, strerror(errno));
-		free(o->tmp);
-		o->tmp = NULL;
 		return -1;
 	}
-	/* mkstemp makes it 0600; a table is as readable as any other file. */
-	mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-	o->f = fdopen(fd, "w");
-	if (o->f)
-		return 0;
-	fprintf(stderr, "ptstat: cannot write %s: %s\n", path, strerror(errno));
-	close(fd);
-	unlink(o->tmp);
-	free(o->tmp);
-	o->tmp = NULL;
-	return -1;
+	o->f = o->a.f;
+	return 0;
 }
 
 static int out_close(struct out *o, bool ok)
 {
-	int rc = 0;
-
-	if (!o->tmp) {
+	if (!o->path) {
 		if (!fflush(stdout) && !ferror(stdout))
 			return 0;
 		if (ok)
@@ -508,14 +493,15 @@ static int out_close(struct out *o, bool ok)
 				strerror(errno));
 		return -1;
 	}
-	if (fclose(o->f) || !ok || rename(o->tmp, o->path)) {
-		if (ok)
-			fprintf(stderr, "ptstat: cannot write %s: %s\n", o->path, strerror(errno));
-		unlink(o->tmp);
-		rc = -1;
+	if (!ok) {
+		pt_atomic_abort(&o->a);
+		return -1;
 	}
-	free(o->tmp);
-	return rc;
+	if (pt_atomic_commit(&o->a)) {
+		fprintf(stderr, "ptstat: cannot write %s: %s\n", o->path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- the commands ---------------------------------------------------------------- */
@@ -624,6 +610,7 @@ out:
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : NULL;
+	int rc;
 
 	if (!name) {
 		usage(stderr);
@@ -637,6 +624,10 @@ int main(int argc, char **argv)
 		printf("ptstat (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return 0;
 	}
+	pt_atomic_cleanup_on_signals();
+	rc = pw_command(name, argc - 2, argv + 2);
+	if (rc >= 0)
+		return rc;
 	for (size_t c = 1; c < sizeof(cmd_names) / sizeof(cmd_names[0]); c++)
 		if (cmd_names[c] && !strcmp(name, cmd_names[c]))
 			return command((enum cmd)c, argc - 2, argv + 2);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/result.h"
 #include "counters.h"
 #include "internal.h"
 #include "paths.h"
@@ -142,21 +143,12 @@ static json_t *pt_unknown(const struct pt_pcount *p)
 static json_t *pt_free_decide(const struct pt_path_input *in)
 {
 	double r = in->rcu.n, d = in->direct.n, s = in->sync.known ? in->sync.n : 0;
-	const char *path;
 
 	if (!in->rcu.known)
 		return pt_unknown(&in->rcu);
 	if (!in->direct.known)
 		return pt_unknown(&in->direct);
-	if (r == 0 && d == 0)
-		path = "none";
-	else if (s > 0 && d == 0 && 2 * s >= r)
-		path = "sync-ipi";	/* no batch page: one IPI per table */
-	else if (r > 0 && d > 0)
-		path = "mixed";
-	else
-		path = r > 0 ? "rcu" : "direct";
-	return json_pack("{s:s, s:{s:o, s:o, s:o}}", "path", path, "counts",
+	return json_pack("{s:s, s:{s:o, s:o, s:o}}", "path", pt_free_path_of(r, d, s), "counts",
 			 "rcu_tables", pc_json(&in->rcu),
 			 "direct_tables", pc_json(&in->direct),
 			 "sync_ipis", in->sync.known ? pc_json(&in->sync) : json_null());
@@ -165,7 +157,6 @@ static json_t *pt_free_decide(const struct pt_path_input *in)
 static json_t *pt_flush_decide(const struct pt_path_input *in)
 {
 	struct pt_pcount ipi;
-	const char *path;
 
 	if (!in->native.known)
 		return pt_unknown(&in->native);
@@ -174,11 +165,8 @@ static json_t *pt_flush_decide(const struct pt_path_input *in)
 	ipi = in->native;
 	ipi.n = fmax(0, in->native.n - in->pv.n);
 	ipi.from = K_NATIVE_FLUSH " - " K_PV_FLUSH;
-	if (in->pv.n > 0)
-		path = "pv";
-	else
-		path = in->native.n > 0 ? "ipi" : "none";
-	return json_pack("{s:s, s:{s:o, s:o}}", "path", path, "counts",
+	return json_pack("{s:s, s:{s:o, s:o}}", "path", pt_flush_path_of(in->pv.n, in->native.n),
+			 "counts",
 			 "pv_flushes", pc_json(&in->pv), "ipi_flushes", pc_json(&ipi));
 }
 

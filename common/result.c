@@ -229,6 +229,24 @@ int pt_result_check(const json_t *doc, char *err, size_t len)
 	return 0;
 }
 
+const char *pt_free_path_of(double rcu, double direct, double sync)
+{
+	if (rcu == 0 && direct == 0)
+		return "none";
+	if (sync > 0 && direct == 0 && 2 * sync >= rcu)
+		return "sync-ipi";	/* no batch page: one IPI per table */
+	if (rcu > 0 && direct > 0)
+		return "mixed";
+	return rcu > 0 ? "rcu" : "direct";
+}
+
+const char *pt_flush_path_of(double pv, double native)
+{
+	if (pv > 0)
+		return "pv";
+	return native > 0 ? "ipi" : "none";
+}
+
 json_t *pt_json_read(const char *path, char *err, size_t len)
 {
 	json_error_t jerr;

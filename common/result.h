@@ -72,6 +72,16 @@ void pt_now_iso(char *buf, size_t len);
 json_t *pt_result_read(const char *path, char *err, size_t errlen);
 int pt_result_check(const json_t *doc, char *err, size_t errlen);
 
+/*
+ * The rules that name a run's paths from its counts (results/README.md,
+ * "paths"), shared by ptbench and the tools that sum counts over rounds:
+ * the free path from the tables queued for RCU, freed directly and the
+ * sync IPIs (none, sync-ipi, mixed, rcu, direct); the flush path from the
+ * paravirtual and all native remote flushes (pv, ipi, none).
+ */
+const char *pt_free_path_of(double rcu, double direct, double sync);
+const char *pt_flush_path_of(double pv, double native);
+
 /* Read a JSON object from path; NULL with the reason in err. */
 json_t *pt_json_read(const char *path, char *err, size_t errlen);
 

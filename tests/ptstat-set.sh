@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# ptstat set: meta.json from a plan (start, resume, fail, ok, finish) and
+# system.json's vm object, as runners/run.sh and runners/vm.sh wrote them;
+# a refused call leaves the file byte for byte as it was.
+# shellcheck disable=SC2016 # the jq programs are in single quotes
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+: "${PTSTAT:=$top_builddir/ptstat}"
+pt_tmpdir
+_pt_need_jq
+
+d=$T/set
+mkdir -p "$d"
+cat >"$T/plan.json" <<'EOF'
+{"schema": "ptbench-plan/1", "suite": {"name": "smoke", "path": "workloads/smoke.suite"},
+ "reps": 3, "rounds": 2, "cpus": 4, "entries": [{"label": "a"}, {"label": "b"}, {"label": "c"}]}
+EOF
+printf '{"ptbench_version": "9.8.7", "kernel": {"release": "x"}}\n' >"$d/system.json"
+iso='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$'
+
+expect_exit 0 "$PTSTAT" set start "$d" --label L --plan "$T/plan.json"
+m=$d/meta.json
+"$JQ" -e --arg host "$(uname -n)" --arg rel "$(uname -r)" --arg iso "$iso" '
+	. == {schema: "ptbench-set/1", label: "L",
+		suite: {name: "smoke", path: "workloads/smoke.suite"}, reps: 3, rounds: 2,
+		entries: 3, started: .started, finished: null, host: $host, kernel_release: $rel,
+		cpus: 4, ptbench_version: "9.8.7", resumed: [], failed: [],
+		runner: "runners/run.sh"} and (.started | test($iso))' "$m" >/dev/null ||
+	fail "start: meta.json is not as planned: $(cat "$m")"
+[ "$(stat -c %a "$m")" = 644 ] || fail "meta.json has mode $(stat -c %a "$m")"
+pass "start: meta.json from the plan, system.json's version, uname's host and release"
+
+seq 1 30 | sed 's/^/log line /' >"$T/log"
+expect_exit 0 "$PTSTAT" set fail "$d" --entry a --status 3 --round 2 --src s.suite:4 --log "$T/log"
+expect_exit 0 "$PTSTAT" set fail "$d" --entry b --status 1
+jq_true "$m" '.failed == [
+	{label: "a", round: 2, status: 3, src: "s.suite:4",
+	 messages: [range(11; 31) | "log line \(.)"]},
+	{label: "b", round: null, status: 1, src: null, messages: []}]' \
+	"fail: the records, with the log's last 20 lines"
+expect_exit 0 "$PTSTAT" set fail "$d" --entry a --status 4 --round 2
+expect_exit 0 "$PTSTAT" set fail "$d" --entry a --status 5 --round 1
+jq_true "$m" '[.failed[] | [.label, .round, .status]] == [["a", 2, 4], ["b", null, 1], ["a", 1, 5]]' \
+	"fail: the same label and round replaced, another round added"
+pass "fail: records appended, replaced by label and round"
+
+started=$("$JQ" -r .started "$m")
+expect_exit 0 "$PTSTAT" set start "$d" --label L --plan "$T/plan.json" --resume
+"$JQ" -e --arg s "$started" --arg iso "$iso" '.started == $s and (.resumed | length) == 1
+	and (.resumed[0] | test($iso)) and (.failed | length) == 3' "$m" >/dev/null ||
+	fail "start --resume: started, resumed or failed not kept: $(cat "$m")"
+expect_exit 0 "$PTSTAT" set ok "$d" --entry a
+jq_true "$m" '[.failed[].label] == ["b"]' "ok: the records of entry a removed"
+expect_exit 0 "$PTSTAT" set finish "$d"
+"$JQ" -e --arg iso "$iso" '.finished | test($iso)' "$m" >/dev/null ||
+	fail "finish: finished is not an ISO 8601 time: $("$JQ" .finished "$m")"
+pass "start --resume keeps started and failed, adds to resumed; ok; finish"
+
+# Refusals leave meta.json byte for byte as it was.
+cp "$m" "$T/keep"
+refuse() {
+	local what=$1 want=$2 file=$3
+	shift 3
+	expect_exit 2 "$PTSTAT" set "$@"
+	grep -qF -- "$want" "$T/err" || fail "$what: the message does not say '$want': $(cat "$T/err")"
+	cmp -s "$file" "$T/keep" || fail "$what: $file was changed"
+	[ -z "$(find "$d" -name '.*')" ] || fail "$what: a temporary file was left"
+	pass "refused: $what"
+}
+refuse "a bad status" "--status must be an exit status" "$m" fail "$d" --entry a --status x
+refuse "a missing log" "--log $T/nolog" "$m" fail "$d" --entry a --status 1 --log "$T/nolog"
+refuse "an option of another command" "unknown option '--facts'" "$m" ok "$d" --entry a --facts x
+refuse "an unknown command" "unknown command 'begin'" "$m" begin "$d"
+printf '{"schema": "ptbench-plan/1", "suite": {"name": "s"}, "reps": 3}\n' >"$T/bad-plan.json"
+refuse "a plan without suite.path" "bad-plan.json: suite.path: missing" "$m" \
+	start "$d" --label L --plan "$T/bad-plan.json"
+printf '{"schema": "ptbench-set/1", "failed": ' >"$d/meta.json"
+cp "$m" "$T/keep"
+refuse "a truncated meta.json" "meta.json: not valid JSON" "$m" fail "$d" --entry a --status 1
+refuse "a truncated meta.json (resume)" "meta.json: not valid JSON" "$m" \
+	start "$d" --label L --plan "$T/plan.json" --resume
+
+# vm: the object vm.sh's jq made.
+cat >"$T/facts" <<'EOF'
+accel tcg
+accel_note asked for: --accel tcg
+qemu_version QEMU emulator version 7.2.15
+qemu_command qemu-system-x86_64 -m 2048 -append 'console=ttyS0 a' 
+cpu max
+cpu_model_name 
+cpu_flags  fpu vme  de 
+memory_mib 2048
+vcpus 2
+guest_cpus_online 0-1
+guest_cmdline console=ttyS0  quiet
+cmdline_asked console=ttyS0
+kernel_spec debian:6.12
+kernel_image /cache/vmlinuz
+kernel_package linux-image-cloud-amd64
+kernel_package_version 
+variant
+tcg_threads single
+boot_s 3.02
+kernel_uptime_at_init_s 1.5
+suite_s x
+total_s 300.50
+kprobes_after_suite 0
+kprobes_while_running 
+EOF
+expect_exit 0 "$PTSTAT" set vm "$d" --facts "$T/facts"
+s=$d/system.json
+jq_true "$s" '.ptbench_version == "9.8.7" and .kernel == {release: "x"}' "vm: system.json kept"
+jq_true "$s" '.vm == {accel: "tcg", accel_note: "asked for: --accel tcg",
+	emulated_timings: true, tcg_threads: "single",
+	qemu_version: "QEMU emulator version 7.2.15",
+	qemu_command: "qemu-system-x86_64 -m 2048 -append '"'console=ttyS0 a'"'",
+	cpu: "max", cpu_model_name: "", cpu_flags: ["fpu", "vme", "de"],
+	memory_mib: 2048, vcpus: 2, guest_cpus_online: "0-1",
+	guest_cmdline: "console=ttyS0  quiet", cmdline_asked: "console=ttyS0",
+	kernel: {spec: "debian:6.12", image: "/cache/vmlinuz",
+		package: "linux-image-cloud-amd64", package_version: null},
+	variant: null, boot_s: 3.02, kernel_uptime_at_init_s: 1.5, suite_s: null,
+	total_s: 300.5, kprobes: {after_suite: 0, while_running: null, after_sigkill: null}}' \
+	"vm: every key, type and null"
+pass "vm: the object, numbers and nulls as vm.sh made them"
+
+sed -e 's/^accel tcg$/accel kvm/' "$T/facts" >"$T/facts-kvm"
+expect_exit 0 "$PTSTAT" set vm "$d" --facts "$T/facts-kvm"
+jq_true "$s" '.vm.emulated_timings == false and .vm.tcg_threads == null and
+	(.vm | keys_unsorted | length) == 21' "vm under kvm: no TCG threads, one vm object"
+pass "vm under KVM: emulated_timings false, tcg_threads null"
+
+cp "$s" "$T/keep"
+sed -e 's/^vcpus 2$/vcpus two/' "$T/facts" >"$T/facts-bad"
+refuse "vm: vcpus not a number" "vcpus: 'two' is not a number" "$s" vm "$d" --facts "$T/facts-bad"
+printf 'accel kvm\nbogus 1\n' >"$T/facts-bad"
+refuse "vm: an unknown key" "facts-bad: line 2: unknown key 'bogus'" "$s" vm "$d" --facts "$T/facts-bad"
+grep -v '^total_s' "$T/facts" >"$T/facts-bad"
+refuse "vm: total_s missing" "total_s: '' is not a number" "$s" vm "$d" --facts "$T/facts-bad"
+expect_exit 0 "$PTSTAT" set --help
+grep -q 'ptstat set vm DIR --facts FILE' "$T/out" || fail "set --help lacks the vm command"
+pass "set --help"
