@@ -22,23 +22,24 @@
 static void set_help(FILE *f)
 {
 	fputs("Usage: ptstat set start DIR --label LABEL --plan PLAN.json [--resume]\n"
-"       ptstat set fail DIR --entry LABEL --status N [--round R] [--src FILE:LINE]\n"
-"                           [--log FILE]\n"
+"       ptstat set fail DIR --entry LABEL --status N [--round R]\n"
+"                           [--src FILE:LINE] [--log FILE]\n"
 "       ptstat set ok DIR --entry LABEL\n"
 "       ptstat set finish DIR\n"
 "       ptstat set vm DIR --facts FILE\n"
 "\n"
-"Writes the files of the result set DIR that are not results (results/README.md),\n"
-"each atomically; on any error the file is left as it was.\n"
+"Writes the files of the result set DIR that are not results\n"
+"(results/README.md), each atomically; on any error the file is left as it was.\n"
 "\n"
-"start   writes DIR/meta.json (schema ptbench-set/1): label, suite {name, path},\n"
-"        reps, rounds, entries (their number), started (now), finished (null),\n"
-"        host and kernel_release (uname), cpus, ptbench_version (DIR/system.json's,\n"
-"        else this ptstat's), resumed [], failed [], runner \"runners/run.sh\".\n"
-"        The suite, reps, rounds, cpus and entries come from PLAN.json (schema\n"
-"        ptbench-plan/1: suite.name, suite.path, reps, rounds, cpus, entries).\n"
-"        With --resume and a meta.json in DIR, its started and failed are kept\n"
-"        and now is appended to resumed.\n"
+"start   writes DIR/meta.json (schema ptbench-set/1): label, suite {name,\n"
+"        path}, reps, rounds, entries (their number), started (now), finished\n"
+"        (null), host and kernel_release (uname), cpus, ptbench_version\n"
+"        (DIR/system.json's, else this ptstat's), resumed [], failed [], runner\n"
+"        \"runners/run.sh\". The suite, reps, rounds, cpus and entries come\n"
+"        from PLAN.json (schema ptbench-plan/1, ptbench plan: suite.name,\n"
+"        suite.path, reps, rounds, cpus, entries). With --resume and a\n"
+"        meta.json in DIR, its started and failed are kept and now is appended\n"
+"        to resumed.\n"
 "fail    records that entry LABEL (of round R) failed with exit status N:\n"
 "        appends {label, round (null without --round), status, src (the suite\n"
 "        line, FILE:LINE, or null), messages (the last 20 lines of --log FILE,\n"
@@ -594,9 +595,13 @@ int pw_set(int argc, char **argv)
 
 	if (pw_parse(a.prog, opts, argc, argv, pos, &npos, NULL, NULL))
 		goto out;
-	if (a.help || !npos) {
-		set_help(a.help ? stdout : stderr);
-		rc = a.help ? 0 : 2;
+	if (a.help) {
+		set_help(stdout);
+		rc = 0;
+		goto out;
+	}
+	if (!npos) {
+		pw_usage(a.prog, "a command is needed: start, fail, ok, finish or vm");
 		goto out;
 	}
 	for (c = 0; c < sizeof(set_cmds) / sizeof(set_cmds[0]); c++)
