@@ -102,6 +102,16 @@ grep -q "unknown option '--bogus'" "$T/err" || fail "unknown option: $(cat "$T/e
 [ ! -e "$T/x.json" ] || fail "a refused merge wrote its output"
 pass "bad usage: no -o, an unknown option"
 
+# An output that cannot be written: exit 1, the reason, nothing left.
+expect_exit 1 "$PTSTAT" merge -o "$T/no/such/dir/m.json" "$T/a1.json" "$T/a2.json"
+grep -q "cannot write $T/no/such/dir/m.json: No such file or directory" "$T/err" ||
+	fail "an unwritable -o: $(cat "$T/err")"
+mkdir "$T/isdir"
+expect_exit 1 "$PTSTAT" merge -o "$T/isdir" "$T/a1.json" "$T/a2.json"
+grep -q "cannot write $T/isdir: Is a directory" "$T/err" || fail "-o DIR: $(cat "$T/err")"
+[ -z "$(ls -A "$T/isdir")" ] || fail "-o DIR: something was written into it"
+pass "an unwritable output: exit 1 and the reason"
+
 # Run length may differ between rounds (each does its share of reps).
 "$JQ" '.params.iterations = 300' "$T/a2.json" >"$T/longer.json"
 expect_exit 0 "$PTSTAT" merge -o "$T/m2.json" "$T/a1.json" "$T/longer.json"
