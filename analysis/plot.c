@@ -95,6 +95,11 @@ static void gp_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+void pl_gp_str(FILE *f, const char *s)
+{
+	gp_str(f, s);
+}
+
 static const char *better_words(enum rs_better b)
 {
 	switch (b) {
@@ -743,6 +748,17 @@ static void feed(int fd, const char *input)
 	}
 }
 
+/* The helper running now (gnuplot or parallel), for pl_stop(). */
+static volatile pid_t running;
+
+void pl_stop(int sig)
+{
+	pid_t pid = running;
+
+	if (pid > 0)
+		kill(pid, sig);
+}
+
 /*
  * Run argv in dir with input on its standard input (none if NULL);
  * returns its exit status, or -1 if it could not run.
@@ -769,6 +785,7 @@ static int run_in(const char *dir, char *const argv[], const char *input)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
+	running = pid;
 	if (input) {
 		close(fds[0]);
 		/* A helper that died early must not take ptstat with it. */
@@ -778,8 +795,11 @@ static int run_in(const char *dir, char *const argv[], const char *input)
 		signal(SIGPIPE, old);
 	}
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			running = 0;
 			return -1;
+		}
+	running = 0;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -923,15 +943,33 @@ static int write_index(const struct plotter *p)
 	return rc ? -1 : 0;
 }
 
+/* The forest plot first in plots.json, rendered with the others. */
+static int add_forest(struct plotter *p)
+{
+	json_t *item = NULL;
+	long n = pl_forest(p->m, p->dir, "forest", &item);
+
+	if (n <= 0)
+		return n < 0 ? -1 : 0;
+	p->names = rs_xrealloc(p->names, p->nnames + 1, sizeof(*p->names));
+	p->names[p->nnames++] = rs_xstrdup("forest");
+	json_array_insert_new(p->plots, 0, item);
+	return 0;
+}
+
 int pl_plot(const struct rp_model *m, const struct pl_options *o)
 {
 	struct plotter p = { .m = m, .dir = o->dir, .plots = json_array() };
 	int rc = 1;
 
-	if (write_all(&p) || render(&p, o->jobs) || write_index(&p))
+	if ((o->forest && add_forest(&p)) || write_all(&p) || render(&p, o->jobs) ||
+	    write_index(&p))
 		goto out;
-	printf("%zu plots (PNG and SVG) in %s; the list is %s/plots.json\n", p.nnames,
-	       o->dir, o->dir);
+	if (!o->quiet)
+		printf("%zu plots (PNG and SVG) in %s; the list is %s/plots.json\n",
+		       p.nnames, o->dir, o->dir);
+	if (o->plots)
+		*o->plots = json_incref(p.plots);
 	rc = 0;
 out:
 	for (size_t i = 0; i < p.nnames; i++)

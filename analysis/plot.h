@@ -13,6 +13,9 @@
 struct pl_options {
 	const char *dir;	/* created if missing */
 	long jobs;		/* gnuplot processes at once; 0: one per CPU */
+	bool quiet;		/* no summary line on standard output */
+	bool forest;		/* also the forest plot of every judged metric */
+	json_t **plots;		/* when set: gets plots.json's "plots" (a reference) */
 };
 
 /* Create dir unless it is there; 0, or -1 after a message. */
@@ -23,5 +26,23 @@ int pl_make_dir(const char *dir);
  * after a message when not.
  */
 int pl_plot(const struct rp_model *m, const struct pl_options *o);
+
+/*
+ * From a signal handler: pass sig on to the gnuplot or parallel running
+ * now, so that pl_plot() returns soon (as a failure).
+ */
+void pl_stop(int sig);
+
+/* s as a gnuplot double-quoted string. */
+void pl_gp_str(FILE *f, const char *s);
+
+/*
+ * forest.c: DIR/BASE.dat and BASE.gp, one row per judged comparison (the
+ * change against the baseline with its 95% confidence interval, coloured
+ * by verdict).  Returns the number of rows (0: nothing judged, nothing
+ * written), or -1 after a message; *listed gets its plots.json item.
+ */
+long pl_forest(const struct rp_model *m, const char *dir, const char *base,
+	       json_t **listed);
 
 #endif

@@ -18,17 +18,19 @@
 #include "../common/result.h"
 #include "plot.h"
 #include "report.h"
+#include "reportdir.h"
 #include "resultset.h"
 #include "write.h"
 
-enum cmd { CMD_SHOW = 1, CMD_COMPARE = 2, CMD_PLOT = 4 };
+enum cmd { CMD_SHOW = 1, CMD_COMPARE = 2, CMD_PLOT = 4, CMD_REPORT = 8 };
 
 static const char *const cmd_names[] = {
 	[CMD_SHOW] = "show", [CMD_COMPARE] = "compare", [CMD_PLOT] = "plot",
+	[CMD_REPORT] = "report",
 };
 
 enum opt_id { O_FORMAT, O_ALPHA, O_MIN_CHANGE, O_CORRECTION, O_VERBOSE, O_OUTPUT,
-	      O_JOBS, O_HELP };
+	      O_JOBS, O_ALLOW_MIXED, O_TITLE, O_HELP };
 
 static const struct {
 	const char *name;
@@ -36,14 +38,16 @@ static const struct {
 	bool takes_value;
 	unsigned cmds;		/* the commands that accept it */
 } opts[] = {
-	[O_FORMAT]	= { "format", 0, true, CMD_SHOW | CMD_COMPARE },
-	[O_ALPHA]	= { "alpha", 0, true, CMD_COMPARE },
-	[O_MIN_CHANGE]	= { "min-change", 0, true, CMD_COMPARE },
-	[O_CORRECTION]	= { "correction", 0, true, CMD_COMPARE },
+	[O_FORMAT]	= { "format", 0, true, CMD_SHOW | CMD_COMPARE | CMD_REPORT },
+	[O_ALPHA]	= { "alpha", 0, true, CMD_COMPARE | CMD_REPORT },
+	[O_MIN_CHANGE]	= { "min-change", 0, true, CMD_COMPARE | CMD_REPORT },
+	[O_CORRECTION]	= { "correction", 0, true, CMD_COMPARE | CMD_REPORT },
 	[O_VERBOSE]	= { "verbose", 'v', false, CMD_COMPARE },
 	[O_OUTPUT]	= { "output", 'o', true, CMD_SHOW | CMD_COMPARE | CMD_PLOT },
-	[O_JOBS]	= { "jobs", 'j', true, CMD_PLOT },
-	[O_HELP]	= { "help", 'h', false, CMD_SHOW | CMD_COMPARE | CMD_PLOT },
+	[O_JOBS]	= { "jobs", 'j', true, CMD_PLOT | CMD_REPORT },
+	[O_ALLOW_MIXED]	= { "allow-mixed", 0, false, CMD_REPORT },
+	[O_TITLE]	= { "title", 0, true, CMD_REPORT },
+	[O_HELP]	= { "help", 'h', false, CMD_SHOW | CMD_COMPARE | CMD_PLOT | CMD_REPORT },
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -55,7 +59,10 @@ struct args {
 	size_t nsets;
 	struct rp_options ro;
 	const char *output;
+	const char *outdir;	/* report */
+	const char *title;
 	long jobs;
+	bool allow_mixed;
 	bool help;
 };
 
@@ -65,6 +72,7 @@ static void usage(FILE *f)
 {
 	fputs("Usage: ptstat show SET [--format FORMAT] [-o FILE]\n"
 "       ptstat compare SET_A SET_B [SET_C ...] [options]\n"
+"       ptstat report OUTDIR SET_A SET_B [SET_C ...] [options]\n"
 "       ptstat plot SET [SET ...] -o DIR [--jobs N]\n", f);
 	pw_usage_lines(f);
 	fputs("       ptstat COMMAND --help\n"
@@ -86,6 +94,8 @@ static void usage(FILE *f)
 "            per metric: better, worse or no significant change\n"
 "  plot      bar charts with confidence intervals, box plots of the samples and\n"
 "            scaling curves, rendered by gnuplot to PNG and SVG\n"
+"  report    the whole report directory from one comparison: every table,\n"
+"            the plots and index.html\n"
 "  merge     the rounds of one entry into one result (runners/run.sh)\n"
 "  record    a result of an outside workload (kernbench) from its timings\n"
 "  set       a result set's meta.json (start, fail, ok, finish) and the vm\n"
@@ -289,14 +299,80 @@ static void plot_help(FILE *f)
 "nothing to plot.\n", f);
 }
 
+static void report_help(FILE *f)
+{
+	fputs("Usage: ptstat report OUTDIR SET_A SET_B [SET_C ...] [options]\n"
+"\n"
+"Compares the sets as ptstat compare does (SET_A is the baseline), once, and\n"
+"writes everything a reviewer needs into the directory OUTDIR:\n"
+"  table.txt       ptstat compare --format text: per entry, mean (sd) per set,\n"
+"                  change and verdict (better, worse, no significant change)\n"
+"  table.md        the same as Markdown tables (--format markdown)\n"
+"  table.csv       one row per entry, metric and set (--format csv)\n"
+"  verdicts.json   the comparison as JSON, schema ptstat-compare/1\n"
+"                  (--format json)\n"
+"  kernbench.txt   kernbench's layout, \"Average ... Run (std deviation):\"\n"
+"                  (--format kernbench)\n"
+"  plots/          what ptstat plot draws (bar-*, box-*, scaling-*: PNG, SVG,\n"
+"                  the data and the gnuplot script of each) and forest.png,\n"
+"                  forest.svg: every judged metric in one picture, the change\n"
+"                  against the baseline in percent with its 95% confidence\n"
+"                  interval, coloured by verdict, the --min-change band shaded;\n"
+"                  plots/plots.json lists them all (kind \"forest\" for it)\n"
+"  index.html      all of it on one page: the title, date, version and the\n"
+"                  statistics used; the notes on the comparison and, in red,\n"
+"                  the result files left out; the sets (kernel, counted TLB\n"
+"                  flush and table free paths, machine, repetitions); the\n"
+"                  verdict counts, the significant changes and the forest plot;\n"
+"                  then per entry its table (mean (sd), change, 95% CI, verdict\n"
+"                  in colour, the smallest change the runs could have detected)\n"
+"                  with its counted paths, notes and plots (open where a metric\n"
+"                  changed); the scaling curves; what the statistics mean; links\n"
+"                  to the other files. Plain HTML and inline CSS, no script,\n"
+"                  relative links: it opens as a file.\n"
+"Each file holds exactly what the ptstat command named beside it prints for\n"
+"the same sets and options. The comparison is also printed on standard output\n"
+"in --format.\n"
+"\n"
+"OUTDIR is built in a hidden directory beside it (.OUTDIR.XXXXXX) and renamed\n"
+"into place once complete: an existing OUTDIR is replaced only by a whole new\n"
+"report, in one step, and a failure, SIGINT, SIGTERM or SIGHUP leaves it as\n"
+"it was and nothing half-written. Missing parent directories are created.\n"
+"\n"
+"Options:\n"
+"  --format FORMAT     what to print on standard output: text (default),\n"
+"                      markdown, csv, json or kernbench\n"
+"  --alpha P           significance level (default 0.05), as ptstat compare\n"
+"  --min-change PCT    smallest change judged better or worse (default 2)\n"
+"  --correction bh|holm\n"
+"                      multiple-comparison correction (default bh)\n"
+"  --allow-mixed       compare sets run under QEMU TCG (emulated) with sets that\n"
+"                      were not; refused otherwise, since emulated timings are\n"
+"                      not comparable with real ones\n"
+"  --title TEXT        the title of index.html (default \"ptbench: A vs B\")\n"
+"  -j, --jobs N        gnuplot processes at once (default: one per CPU)\n"
+"  -h, --help          this help\n"
+"\n"
+"'ptstat compare --help' explains the statistics and the formats, 'ptstat\n"
+"plot --help' the plots.\n"
+"\n"
+"Exit status: 0 the report is written; 1 it is written but a result file was\n"
+"left out (see the messages and the red box of index.html), or it could not\n"
+"be written or rendered (OUTDIR is then as it was); 2 bad usage or input (an\n"
+"unknown option, a missing set, OUTDIR not a directory, TCG sets mixed with\n"
+"others without --allow-mixed), nothing written.\n", f);
+}
+
 static void cmd_help(enum cmd cmd, FILE *f)
 {
 	if (cmd == CMD_SHOW)
 		show_help(f);
 	else if (cmd == CMD_COMPARE)
 		compare_help(f);
-	else
+	else if (cmd == CMD_PLOT)
 		plot_help(f);
+	else
+		report_help(f);
 }
 
 /* ---- the command line -------------------------------------------------------- */
@@ -366,6 +442,12 @@ static int set_value(struct args *a, enum opt_id id, const char *val)
 	case O_VERBOSE:
 		a->ro.verbose = true;
 		return 0;
+	case O_ALLOW_MIXED:
+		a->allow_mixed = true;
+		return 0;
+	case O_TITLE:
+		a->title = val;
+		return 0;
 	case O_HELP:
 		a->help = true;
 		return 0;
@@ -428,6 +510,9 @@ static int check_counts(struct args *a)
 		return usage_error(a, "at least one result set is needed");
 	if (a->cmd == CMD_PLOT && !a->output)
 		return usage_error(a, "-o DIR is needed: the directory for the plots");
+	if (a->cmd == CMD_REPORT && (!a->outdir || a->nsets < 2))
+		return usage_error(a, "the report directory and at least two result sets "
+				   "are needed, the first set being the baseline");
 	return 0;
 }
 
@@ -447,6 +532,8 @@ static int parse_args(struct args *a, int argc, char **argv)
 				return -1;
 			if (a->help)
 				return 0;
+		} else if (a->cmd == CMD_REPORT && !a->outdir) {
+			a->outdir = arg;
 		} else {
 			a->sets[a->nsets++] = arg;
 		}
@@ -528,6 +615,11 @@ static int run(const struct args *a, struct rs_set **sets, struct out *out)
 
 	if (a->cmd == CMD_PLOT) {
 		rc = pl_plot(m, &po);
+	} else if (a->cmd == CMD_REPORT) {
+		struct rd_options ro = { .dir = a->outdir, .title = a->title, .jobs = a->jobs,
+					 .format = a->ro.format };
+
+		rc = rd_write(m, &ro);
 	} else {
 		rc = a->cmd == CMD_SHOW ? rp_show(out->f, m) : rp_compare(out->f, m);
 		if (rc)
@@ -584,7 +676,9 @@ static int command(enum cmd cmd, int argc, char **argv)
 		goto out;
 	}
 	/* Where the output goes is checked first: a typo there wastes no work. */
-	if (cmd != CMD_PLOT && out_open(&out, a.output))
+	if ((cmd == CMD_SHOW || cmd == CMD_COMPARE) && out_open(&out, a.output))
+		goto out;
+	if (cmd == CMD_REPORT && rd_check(a.outdir))
 		goto out;
 	if (cmd == CMD_PLOT && pl_make_dir(a.output))
 		goto out;
