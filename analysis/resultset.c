@@ -593,6 +593,31 @@ static void set_kernel(struct rs_set *set, const char *rel, const char *tlb,
 		set->table_free = rs_xstrdup(tf);
 }
 
+/*
+ * Emulated or not: runners/vm.sh adds .vm (accel, tcg_threads) to the
+ * guest's system.json; without it, sysinfo's TLB-flush evidence names
+ * QEMU's TCG CPUID signature when it found one.
+ */
+static void load_accel(struct rs_set *set, const json_t *root)
+{
+	const json_t *vm = json_object_get(root, "vm");
+	const char *acc = json_string_value(json_object_get(vm, "accel"));
+	const char *thr = json_string_value(json_object_get(vm, "tcg_threads"));
+	const char *ev = json_string_value(json_object_get(json_object_get(root, "tlb_flush"),
+							   "evidence"));
+
+	if (acc && *acc)
+		set->accel = rs_xstrdup(acc);
+	else if (json_is_true(json_object_get(vm, "emulated_timings")) ||
+		 (ev && strstr(ev, "TCGTCGTCGTCG")))
+		set->accel = rs_xstrdup("tcg");
+	else
+		set->accel = rs_xstrdup("native");
+	set->tcg = !strcmp(set->accel, "tcg");
+	if (set->tcg && thr && *thr)
+		set->tcg_threads = rs_xstrdup(thr);
+}
+
 static void load_system(struct rs_set *set)
 {
 	static const char *const fields[][2] = {
@@ -630,6 +655,7 @@ static void load_system(struct rs_set *set)
 		}
 	}
 	set_kernel(set, val[0], val[1], val[2]);
+	load_accel(set, root);
 	json_decref(root);
 out:
 	free(file);
@@ -682,6 +708,96 @@ char *rs_set_title(const struct rs_set *set)
 			    set->obs_free || set->obs_flush ? " (counted)" : "");
 }
 
+/* ---- the entries that failed (meta.json) ---------------------------------- */
+
+static void free_failed(struct rs_failed *f)
+{
+	free(f->label);
+	free(f->src);
+	for (size_t i = 0; i < f->nmessages; i++)
+		free(f->messages[i]);
+	free(f->messages);
+}
+
+/* One item of "failed"; -1 after a message when it is not usable. */
+static int load_failed_one(const char *file, size_t i, const json_t *o, struct rs_failed *f)
+{
+	const json_t *round = json_object_get(o, "round"), *status = json_object_get(o, "status");
+	const json_t *src = json_object_get(o, "src"), *msgs = json_object_get(o, "messages"), *v;
+	const char *label = json_string_value(json_object_get(o, "label"));
+	char field[64];
+	long n;
+	size_t j;
+
+	snprintf(field, sizeof(field), "failed[%zu]", i);
+	if (!json_is_object(o) || !label || !*label) {
+		bad(file, field, "want {\"label\": STRING, \"round\", \"status\", \"src\", "
+		    "\"messages\"}; left out");
+		return -1;
+	}
+	f->label = rs_xstrdup(label);
+	f->status = -1;
+	snprintf(field, sizeof(field), "failed[%zu].round", i);
+	if (round && !json_is_null(round) && !get_count(file, round, field, &n))
+		f->round = n;
+	if (json_is_integer(status) && json_integer_value(status) >= 0 &&
+	    json_integer_value(status) <= 255)
+		f->status = (int)json_integer_value(status);
+	if (json_is_string(src) && *json_string_value(src))
+		f->src = rs_xstrdup(json_string_value(src));
+	if (!json_is_array(msgs))
+		return 0;
+	f->messages = rs_xcalloc(json_array_size(msgs), sizeof(*f->messages));
+	json_array_foreach(msgs, j, v)
+		if (json_is_string(v))
+			f->messages[f->nmessages++] = rs_xstrdup(json_string_value(v));
+	return 0;
+}
+
+/*
+ * meta.json's "failed" list (runners/run.sh through ptstat set fail).
+ * meta.json is optional, and so is the list; a list of the wrong shape is
+ * reported and counted as a problem.
+ */
+static void load_meta(struct rs_set *set)
+{
+	char *file = rs_xasprintf("%s/meta.json", set->dir);
+	const json_t *failed, *v;
+	json_error_t jerr;
+	json_t *root;
+	size_t i;
+
+	root = json_load_file(file, 0, &jerr);
+	if (!root) {
+		if (access(file, F_OK) == 0) {
+			report_parse_error(file, &jerr);
+			set->problems++;
+		}
+		free(file);
+		return;
+	}
+	failed = json_object_get(root, "failed");
+	if (failed && !json_is_array(failed) && !json_is_null(failed)) {
+		bad(file, "failed", "is %s, want an array; ignored", json_kind(failed));
+		set->problems++;
+	} else if (json_is_array(failed)) {
+		set->failed = rs_xcalloc(json_array_size(failed), sizeof(*set->failed));
+		json_array_foreach(failed, i, v) {
+			struct rs_failed *f = &set->failed[set->nfailed];
+
+			if (load_failed_one(file, i, v, f)) {
+				free_failed(f);
+				memset(f, 0, sizeof(*f));
+				set->problems++;
+				continue;
+			}
+			set->nfailed++;
+		}
+	}
+	json_decref(root);
+	free(file);
+}
+
 /* ---- the directory ------------------------------------------------------- */
 
 static int cmp_names(const void *a, const void *b)
@@ -692,15 +808,17 @@ static int cmp_names(const void *a, const void *b)
 
 /*
  * Every *.json of a set is a result except the set's own records:
- * system.json (ptbench sysinfo) and meta.json (runners/run.sh); hidden
- * files are work in progress (run.sh's per-round files).
+ * system.json (ptbench sysinfo), meta.json and plan.json (runners/run.sh,
+ * ptbench plan); hidden files are work in progress (run.sh's per-round
+ * files).
  */
 static bool is_result_name(const char *name)
 {
 	size_t len = strlen(name);
 
 	return name[0] != '.' && len > 5 && !strcmp(name + len - 5, ".json") &&
-	       strcmp(name, "system.json") && strcmp(name, "meta.json");
+	       strcmp(name, "system.json") && strcmp(name, "meta.json") &&
+	       strcmp(name, "plan.json");
 }
 
 /* The result files of dir, sorted; NULL after a message on error. */
@@ -858,6 +976,9 @@ struct rs_set *rs_load(const char *dir)
 		goto err;
 	}
 	load_system(set);
+	if (!set->accel)
+		set->accel = rs_xstrdup("unknown");
+	load_meta(set);
 	kernel_from_entries(set);
 	observed_paths(set);
 	return set;
@@ -880,6 +1001,11 @@ void rs_free(struct rs_set *set)
 	free(set->table_free);
 	free(set->obs_free);
 	free(set->obs_flush);
+	free(set->accel);
+	free(set->tcg_threads);
+	for (size_t i = 0; i < set->nfailed; i++)
+		free_failed(&set->failed[i]);
+	free(set->failed);
 	free(set);
 }
 

@@ -43,6 +43,19 @@ struct rs_entry {
 	char *path_counts;	/* "4352 direct, 0 rcu tables; 69 IPI, 0 PV flushes", or NULL */
 };
 
+/*
+ * An entry that failed in the run (meta.json's "failed", written by the
+ * runner): it has no result, and the reports say so on their first lines.
+ */
+struct rs_failed {
+	char *label;
+	long round;		/* the round it failed in; 0 when not given */
+	int status;		/* its exit status; -1 when not given */
+	char *src;		/* "FILE:LINE" where it failed, or NULL */
+	char **messages;	/* its last messages, oldest first */
+	size_t nmessages;
+};
+
 struct rs_set {
 	char *dir;
 	char *label;		/* basename of dir */
@@ -56,6 +69,19 @@ struct rs_set {
 	 */
 	char *obs_free;
 	char *obs_flush;
+	/*
+	 * How the set ran: system.json's .vm.accel ("kvm", "tcg") for a set
+	 * run by runners/vm.sh; "tcg" when sysinfo found QEMU's TCG CPUID
+	 * signature; "native" when system.json says neither; "unknown"
+	 * without a readable system.json.  tcg: the timings are emulated.
+	 * tcg_threads: .vm.tcg_threads ("single", "multi") under TCG, NULL
+	 * when not said (single-threaded TCG is then assumed).
+	 */
+	char *accel;
+	char *tcg_threads;
+	bool tcg;
+	struct rs_failed *failed;	/* meta.json's "failed" entries */
+	size_t nfailed;
 	struct rs_entry *entries;
 	size_t nentries;
 	unsigned problems;	/* files reported and left out */
