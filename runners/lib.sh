@@ -29,7 +29,8 @@ note() {
 
 # take_value "$@": the value of the option in $1: $2 for '--opt VALUE',
 # the text after '=' for '--opt=VALUE'. Sets optval and optshift (the
-# words used).
+# words used), which the caller reads.
+# shellcheck disable=SC2034
 take_value() {
 	case $1 in
 	--*=*)

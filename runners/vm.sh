@@ -16,7 +16,7 @@ Usage: runners/vm.sh [run] --kernel SPEC [OPTIONS]
 Boots a kernel in a QEMU virtual machine whose initramfs holds ptbench and
 the suites, runs a suite there with runners/run.sh, and stores the result
 set it sends back as OUT/LABEL, like a run.sh set, with a "vm" object added
-to its system.json. runners/compare.sh --kernel uses it; it can be run alone.
+to its system.json (by 'ptstat set vm'). runners/compare.sh --kernel uses it; it can be run alone.
 
 Kernel SPEC:
   debian:SERIES     the newest linux-image-SERIES*-cloud-amd64-unsigned
@@ -67,7 +67,7 @@ Options of run:
 
 How it works. The initramfs (cpio, gzip) holds busybox (Debian's
 busybox-static) for init and mounts, bash, jq, GNU coreutils and flock for
-run.sh, ptbench, runners/run.sh and the suites, every shared library that
+run.sh, ptbench, ptstat, runners/run.sh and the suites, every shared library that
 ldd names for those programs, and the kernel's config. Its init mounts proc,
 sysfs, devtmpfs, tmpfs and tracefs, runs the suite, and writes the result
 set, a gzip'd tar in base64 between BEGIN and END lines carrying its size
@@ -93,9 +93,11 @@ status); 'probe' prints "kvm" when KVM can boot the kernel here, else
 Cache: ${PTBENCH_CACHE:-$HOME/.cache/ptbench}/kernels/debian/PACKAGE_VERSION/
 holds vmlinuz, config and package.txt of each Debian kernel fetched.
 
-Exit status: 0 the set is stored; 1 the boot, the run or the transfer
-failed (the message names the log); 2 bad input; 130/143 interrupted (QEMU
-is killed, no set is stored).
+Exit status: 0 the set is stored; 3 the set is stored, but an entry failed
+in the guest (its meta.json lists it under "failed"); 1 the boot, the run
+or the transfer failed (the message names the log); 2 bad input (options, a
+suite that 'ptbench plan' refuses: nothing is booted); 130/143 interrupted
+(QEMU is killed, no set is stored).
 
 Probes. The guest mounts debugfs and records in system.json's vm.kprobes
 how many kprobes the kernel holds after the suite (after_suite: ptbench's
@@ -104,24 +106,15 @@ PTBENCH_VM_PROBE_CHECK=1 it also starts a pt-teardown run before the suite,
 kills it with SIGKILL once its kprobes are registered, and records the
 count while it ran (while_running) and after (after_sigkill, must be 0).
 
-Environment: PTBENCH (the ptbench binary; set-up skipped), QEMU (the
+Environment: PTBENCH (the ptbench binary; set-up skipped), PTSTAT (the
+ptstat binary; default: beside PTBENCH), QEMU (the
 qemu-system-x86_64 to use), PTBENCH_CACHE, PTBENCH_VM_PROBE_CHECK.
 EOF
 }
 
-die() {
-	printf 'vm.sh: %s\n' "$*" >&2
-	exit 2
-}
-
-fatal() {
-	printf 'vm.sh: %s\n' "$*" >&2
-	exit 1
-}
-
-note() {
-	printf 'vm.sh: %s\n' "$*" >&2
-}
+PROG=vm.sh
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # shellcheck source=SCRIPTDIR/setup.sh
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -317,12 +310,14 @@ build_initramfs() {
 	ln -s busybox "$root/bin/sh"
 	install -m 755 "$PT_TOP/runners/vm-init" "$root/init"
 	add_program "$root" "$bin" /ptbench/bin/ptbench
+	add_program "$root" "$ptstat" /ptbench/bin/ptstat
 	# All in /usr/bin (dpkg lists some of coreutils under /bin), first in
 	# the guest's PATH, before busybox's applets.
 	while IFS= read -r f; do
 		add_program "$root" "$f" "/usr/bin/${f##*/}"
 	done < <(guest_tools)
-	cp "$PT_TOP/runners/run.sh" "$PT_TOP/runners/setup.sh" "$root/ptbench/runners/"
+	cp "$PT_TOP/runners/run.sh" "$PT_TOP/runners/setup.sh" "$PT_TOP/runners/lib.sh" \
+		"$root/ptbench/runners/"
 	cp "$PT_TOP"/workloads/*.suite "$root/ptbench/workloads/"
 	case $suite_file in
 	"$PT_TOP"/workloads/*.suite) suite_rel=${suite_file##*/} ;;
@@ -623,17 +618,23 @@ find_suite() {
 setup_bin() {
 	if [ -n "${PTBENCH:-}" ]; then
 		bin=$PTBENCH
+		ptstat=${PTSTAT:-$(dirname -- "$bin")/ptstat}
 		PT_DEBIAN_PACKAGES=("${PT_VM_PACKAGES[@]}")
 		pt_install_packages || fatal "the set-up failed"
 	else
 		PT_DEBIAN_PACKAGES+=("${PT_VM_PACKAGES[@]}")
 		pt_setup || fatal "the set-up failed"
 		bin=$PTBENCH_BIN
+		ptstat=$PTSTAT_BIN
 	fi
-	if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then
-		fatal "ptbench not found or not executable: $bin"
-	fi
+	local b
+	for b in "$bin" "$ptstat"; do
+		if [ ! -f "$b" ] || [ ! -x "$b" ]; then
+			fatal "${b##*/} not found or not executable: $b"
+		fi
+	done
 	bin=$(realpath -- "$bin")
+	ptstat=$(realpath -- "$ptstat")
 	command -v "$JQ" >/dev/null 2>&1 || fatal "jq not found (Debian package jq)"
 }
 
@@ -665,15 +666,19 @@ cmd_initramfs() {
 	printf '%s\n' "$out"
 }
 
-cmd_run() {
-	local kspec='' suite=smoke label='' out_arg='' reps='' rounds='' append='' cpu='' accel=auto
-	local boot_timeout=300 timeout='' force=0 variant=''
+# ---- run: the stages of one VM run -----------------------------------------
+#
+# cmd_run declares the run's variables; its stages (run_args, run_plan,
+# run_boot, run_collect) set and read them (bash's dynamic scope).
+
+# run_args ARG...: the options of run, checked.
+run_args() {
 	while [ "$#" -gt 0 ]; do
 		case $1 in
 		--kernel | --suite | --label | --out | --reps | --rounds | --variant | \
 			--append | --cpu | --accel | --smp | --mem | --boot-timeout | --timeout | \
 			--tcg-threads)
-			[ "$#" -ge 2 ] || die "$1 needs a value (see --help)"
+			[ "$#" -ge 2 ] || die_usage "$1 needs a value"
 			case $1 in
 			--kernel) kspec=$2 ;;
 			--suite) suite=$2 ;;
@@ -699,11 +704,11 @@ cmd_run() {
 			usage
 			exit 0
 			;;
-		*) die "unknown option '$1' (see --help)" ;;
+		*) die_usage "unknown option '$1'" ;;
 		esac
 		shift
 	done
-	[ -n "$kspec" ] || die "--kernel SPEC is required (see --help)"
+	[ -n "$kspec" ] || die_usage "--kernel SPEC is required"
 	case $accel in
 	auto | kvm | tcg) ;;
 	*) die "--accel '$accel': want auto, kvm or tcg" ;;
@@ -715,8 +720,8 @@ cmd_run() {
 	esac
 	[[ $boot_timeout =~ $secs_re ]] || die "--boot-timeout '$boot_timeout': want whole seconds"
 	[ -z "$timeout" ] || [[ $timeout =~ $secs_re ]] || die "--timeout '$timeout': want whole seconds"
-	[ -z "$reps" ] || [[ $reps =~ ^[1-9][0-9]{0,4}$ ]] || die "--reps '$reps': want a whole number from 1 to 99999"
-	[ -z "$rounds" ] || [[ $rounds =~ ^[1-9][0-9]{0,4}$ ]] || die "--rounds '$rounds': want a whole number from 1 to 99999"
+	[ -z "$reps" ] || check_count --reps "$reps"
+	[ -z "$rounds" ] || check_count --rounds "$rounds"
 	V_NAME='' V_APPEND='' V_CPU=''
 	[ -z "$variant" ] || parse_variant "$variant"
 	[ -z "$V_CPU" ] || cpu=$V_CPU
@@ -724,59 +729,53 @@ cmd_run() {
 	if [[ $append == *[$'\n\r']* ]]; then
 		die "--append: no newlines"
 	fi
-	if [ -n "$label" ] && ! [[ $label =~ ^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,199}$ ]]; then
-		die "--label '$label': want letters, digits, '.', '_', '+' or '-', not starting with '.'"
-	fi
+	[ -z "$label" ] || check_set_label --label "$label"
 	local avail_kib
 	avail_kib=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)
 	if [ -n "$avail_kib" ] && [ $((mem_mib * 1024)) -gt $((avail_kib * 9 / 10)) ]; then
 		die "--mem ${mem_mib}M: more than 90% of this machine's available memory ($((avail_kib / 1024)) MiB)"
 	fi
 	find_suite "$suite"
+}
 
-	setup_bin
-	command -v "$QEMU" >/dev/null 2>&1 || fatal "$QEMU not found (Debian package qemu-system-x86)"
-
-	# The suite is checked here, by run.sh itself, before anything is
-	# fetched or booted; its planned time sets the default timeout.
-	local planned=0 line plan
+# run_plan: the suite planned and checked by 'ptbench plan' for the guest's
+# CPU count, before anything is fetched or booted; its planned time sets
+# the default timeout. Then the kernel, the label and the work directory.
+run_plan() {
+	local plan planned_ms nkb
 	plan=$(mktemp "${TMPDIR:-/tmp}/ptbench-plan.XXXXXX") || fatal "cannot create a temporary file"
-	if ! PTBENCH=$bin JQ=$JQ "$PT_TOP/runners/run.sh" --suite "$suite_file" \
-		${reps:+--reps "$reps"} ${rounds:+--rounds "$rounds"} --dry-run >"$plan" 2>&1; then
-		grep -v '^#\|^/' "$plan" | sed 's/^/vm.sh: /' >&2
+	if ! "$bin" plan --cpus "$smp" ${reps:+--reps "$reps"} ${rounds:+--rounds "$rounds"} \
+		-- "$suite_file" >"$plan"; then
 		rm -f "$plan"
-		die "the suite $suite_file is not usable (run.sh --dry-run refused it, above)"
+		die "the suite $suite_file is not usable (ptbench plan refused it, above)"
 	fi
-	if grep -q "^$PT_TOP/workloads/kernbench " "$plan"; then
-		rm -f "$plan"
+	read -r planned_ms nkb < <("$JQ" -r \
+		'[.planned_ms, ([.entries[] | select(.kind == "kernbench")] | length)] | @tsv' "$plan")
+	rm -f "$plan"
+	if [ "$nkb" -gt 0 ]; then
 		die "the suite $suite_file has kernbench entries: kernel compiles need a source tree and a disk, which the VM does not have (run them natively with runners/run.sh)"
 	fi
-	line=$(grep '^# planned time' "$plan" | tail -n 1) || line=''
-	rm -f "$plan"
-	if [[ $line =~ about\ ([0-9]+):([0-9]+):([0-9]+) ]]; then
-		planned=$((10#${BASH_REMATCH[1]} * 3600 + 10#${BASH_REMATCH[2]} * 60 + 10#${BASH_REMATCH[3]}))
-	elif [[ $line =~ about\ ([0-9]+):([0-9]+) ]]; then
-		planned=$((10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}))
-	fi
-	[ -n "$timeout" ] || timeout=$((600 + 4 * planned))
+	[ -n "$timeout" ] || timeout=$((600 + 4 * planned_ms / 1000))
 
 	resolve_kernel "$kspec"
 	[ -n "$label" ] || label=$K_RELEASE${V_NAME:+-$V_NAME}
 	[[ $label =~ ^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,199}$ ]] ||
 		die "the label '$label' made from the kernel release is not usable: give --label"
 
-	local out=${out_arg:-$PT_TOP/results}
+	out=${out_arg:-$PT_TOP/results}
 	mkdir -p -- "$out" || fatal "cannot create $out"
 	out=$(realpath -- "$out")
 	if [ -e "$out/$label" ] && [ "$force" -ne 1 ]; then
 		die "$out/$label exists: add --force to replace it, or give another --label"
 	fi
-	local w=$out/.$label.vm
+	w=$out/.$label.vm
 	rm -rf -- "$w"
 	mkdir -p "$w/recv"
+}
 
-	# Accelerator.
-	local accel_note=''
+# run_accel: the accelerator (auto: probed) and the CPU model.
+run_accel() {
+	accel_note=''
 	if [ "$accel" = auto ]; then
 		local probe_out
 		PROBE_PIDFILE=$w/probe-qemu.pid
@@ -799,18 +798,22 @@ cmd_run() {
 	if [ -z "$cpu" ]; then
 		if [ "$accel" = kvm ]; then cpu=host; else cpu=max; fi
 	fi
+}
 
+# run_boot: the initramfs, then QEMU until the guest powers off (or a
+# timeout). Sets t0, t_init and t_end (date +%s.%N).
+run_boot() {
 	PT_JOB_MTTCG=
 	[ "$accel" != tcg ] || [ "$tcg_threads" != multi ] || PT_JOB_MTTCG=1
 	note "building the initramfs"
 	build_initramfs "$w/initramfs.cpio.gz" "$suite_file" "$K_CONFIG" "$label" "$reps" "$rounds"
 
-	local cmdline="console=ttyS0 earlyprintk=serial,ttyS0 panic=-1${append:+ $append}"
+	cmdline="console=ttyS0 earlyprintk=serial,ttyS0 panic=-1${append:+ $append}"
 	: >"$w/console.log"
 	: >"$w/transfer.txt"
 	note "booting $K_RELEASE${V_NAME:+ ($V_NAME)} under ${accel^^} (-cpu $cpu, $smp vCPUs, ${mem_mib} MiB): $cmdline"
-	local t0 t_init='' now
 	t0=$(date +%s.%N)
+	t_init=''
 	qemu_boot "$accel" "$cpu" "$K_IMAGE" "$w/initramfs.cpio.gz" "$cmdline" \
 		"$w/console.log" "$w/transfer.txt"
 	printf '%q ' "${QCMD[@]}" >"$w/qemu-command.txt"
@@ -822,16 +825,15 @@ cmd_run() {
 	TAILPID=$!
 	local failure=''
 	while kill -0 "$QPID" 2>/dev/null; do
-		now=$(date +%s.%N)
 		if [ -z "$t_init" ]; then
 			if grep -aq '^ptbench-vm: init started' "$w/console.log"; then
-				t_init=$now
-			elif awk -v a="$now" -v b="$t0" -v l="$boot_timeout" 'BEGIN {exit !(a - b > l)}'; then
+				t_init=$(date +%s.%N)
+			elif older_than "$t0" "$boot_timeout"; then
 				failure="the guest did not reach its init within ${boot_timeout}s (--boot-timeout)"
 				break
 			fi
 		fi
-		if awk -v a="$now" -v b="$t0" -v l="$timeout" 'BEGIN {exit !(a - b > l)}'; then
+		if older_than "$t0" "$timeout"; then
 			failure="the run took longer than ${timeout}s (--timeout)"
 			break
 		fi
@@ -848,7 +850,7 @@ cmd_run() {
 		wait "$QPID" || qrc=$?
 		QPID=''
 	fi
-	now=$(date +%s.%N)
+	t_end=$(date +%s.%N)
 	sleep 0.1
 	kill "$TAILPID" 2>/dev/null || true
 	wait "$TAILPID" 2>/dev/null || true
@@ -862,55 +864,55 @@ cmd_run() {
 	if [ -z "$t_init" ]; then
 		fatal "the guest powered off without running its init; the console log is kept: $w/console.log"
 	fi
+}
 
-	local got name rc
+# run_collect: the set sent back, with the vm object (ptstat set vm) and
+# the console log, moved to OUT/LABEL. Sets guest_rc: run.sh's status in
+# the guest (0, or 3 when an entry failed).
+run_collect() {
+	local got name set gfile facts
 	got=$(decode_transfer "$w/transfer.txt" "$w/recv") ||
 		fatal "no usable result set came back; the console log is kept: $w/console.log"
-	read -r name rc <<<"$got"
-	if [ "$rc" -ne 0 ] || [ "$name" != "$label" ]; then
-		fatal "run.sh failed in the guest (exit $rc); what it wrote is in $w/recv/$name (run.log there), the console log in $w/console.log"
+	read -r name guest_rc <<<"$got"
+	if { [ "$guest_rc" -ne 0 ] && [ "$guest_rc" -ne 3 ]; } || [ "$name" != "$label" ]; then
+		fatal "run.sh failed in the guest (exit $guest_rc); what it wrote is in $w/recv/$name (run.log there), the console log in $w/console.log"
 	fi
-	local set=$w/recv/$name
+	set=$w/recv/$name
 	[ -f "$set/system.json" ] || fatal "the set sent back has no system.json ($set)"
 
-	# The "vm" object of system.json.
-	local gfile=$set/vm-guest.txt boot_s total_s
-	boot_s=$(awk -v a="$t_init" -v b="$t0" 'BEGIN {printf "%.2f", a - b}')
-	total_s=$(awk -v a="$now" -v b="$t0" 'BEGIN {printf "%.2f", a - b}')
+	# The facts of the vm object, KEY VALUE lines: ptstat set vm writes it.
+	gfile=$set/vm-guest.txt
+	facts=$w/vm-facts.txt
 	gval() { sed -n "s/^$1 //p" "$gfile" | head -n 1; }
-	# shellcheck disable=SC2016 # a jq program, not a shell expansion
-	"$JQ" --arg accel "$accel" --arg note "$accel_note" --arg qv "$(qemu_version)" \
-		--arg cpu "$cpu" --arg model "$(gval cpu_model_name)" \
-		--arg flags "$(gval cpu_flags)" --argjson mem "$mem_mib" \
-		--argjson smp "$smp" --arg online "$(gval online)" \
-		--arg cmdline "$(gval cmdline)" --arg asked "$cmdline" \
-		--arg spec "$kspec" --arg image "$K_IMAGE" --arg pkg "$K_PACKAGE" \
-		--arg pkgv "$K_PACKAGE_VERSION" --arg variant "$V_NAME" \
-		--argjson boot "$boot_s" --argjson total "$total_s" \
-		--arg suite_s "$(gval suite_s)" --arg up "$(gval boot_uptime_s)" \
-		--arg qcmd "$(cat "$w/qemu-command.txt")" --arg tcgt "$tcg_threads" \
-		--arg kp_suite "$(gval kprobes_after_suite)" --arg kp_run "$(gval kprobes_while_running)" \
-		--arg kp_kill "$(gval kprobes_after_sigkill)" '
-		.vm = {
-			accel: $accel, accel_note: $note, emulated_timings: ($accel == "tcg"),
-			tcg_threads: (if $accel == "tcg" then $tcgt else null end),
-			qemu_version: $qv, qemu_command: ($qcmd | rtrimstr(" \n") | rtrimstr(" ")),
-			cpu: $cpu, cpu_model_name: $model,
-			cpu_flags: ($flags | split(" ") | map(select(. != ""))),
-			memory_mib: $mem, vcpus: $smp, guest_cpus_online: $online,
-			guest_cmdline: $cmdline, cmdline_asked: $asked,
-			kernel: {spec: $spec, image: $image,
-				package: (if $pkg == "" then null else $pkg end),
-				package_version: (if $pkgv == "" then null else $pkgv end)},
-			variant: (if $variant == "" then null else $variant end),
-			boot_s: $boot, kernel_uptime_at_init_s: ($up | tonumber? // null),
-			suite_s: ($suite_s | tonumber? // null), total_s: $total,
-			kprobes: {after_suite: ($kp_suite | tonumber? // null),
-				while_running: ($kp_run | tonumber? // null),
-				after_sigkill: ($kp_kill | tonumber? // null)}
-		}' "$set/system.json" >"$set/.system.json.tmp" ||
-		fatal "cannot add the vm object to $set/system.json"
-	mv "$set/.system.json.tmp" "$set/system.json"
+	{
+		printf 'accel %s\n' "$accel"
+		printf 'accel_note %s\n' "$accel_note"
+		printf 'qemu_version %s\n' "$(qemu_version)"
+		printf 'qemu_command %s\n' "$(head -n 1 "$w/qemu-command.txt" | sed 's/ *$//')"
+		printf 'cpu %s\n' "$cpu"
+		printf 'cpu_model_name %s\n' "$(gval cpu_model_name)"
+		printf 'cpu_flags %s\n' "$(gval cpu_flags)"
+		printf 'memory_mib %s\n' "$mem_mib"
+		printf 'vcpus %s\n' "$smp"
+		printf 'guest_cpus_online %s\n' "$(gval online)"
+		printf 'guest_cmdline %s\n' "$(gval cmdline)"
+		printf 'cmdline_asked %s\n' "$cmdline"
+		printf 'kernel_spec %s\n' "$kspec"
+		printf 'kernel_image %s\n' "$K_IMAGE"
+		printf 'kernel_package %s\n' "$K_PACKAGE"
+		printf 'kernel_package_version %s\n' "$K_PACKAGE_VERSION"
+		printf 'variant %s\n' "$V_NAME"
+		printf 'tcg_threads %s\n' "$tcg_threads"
+		printf 'boot_s %s\n' "$(secs_since "$t0" "$t_init")"
+		printf 'kernel_uptime_at_init_s %s\n' "$(gval boot_uptime_s)"
+		printf 'suite_s %s\n' "$(gval suite_s)"
+		printf 'total_s %s\n' "$(secs_since "$t0" "$t_end")"
+		printf 'kprobes_after_suite %s\n' "$(gval kprobes_after_suite)"
+		printf 'kprobes_while_running %s\n' "$(gval kprobes_while_running)"
+		printf 'kprobes_after_sigkill %s\n' "$(gval kprobes_after_sigkill)"
+	} >"$facts"
+	"$ptstat" set vm "$set" --facts "$facts" ||
+		fatal "cannot add the vm object to $set/system.json (facts: $facts)"
 	rm -f "$gfile"
 	cp "$w/console.log" "$set/vm-console.log"
 	cp "$w/qemu-command.txt" "$set/vm-qemu-command.txt"
@@ -920,8 +922,25 @@ cmd_run() {
 	fi
 	mv -T -- "$set" "$out/$label" || fatal "cannot move the set to $out/$label"
 	rm -rf -- "$w"
-	note "$label: boot ${boot_s}s, suite $("$JQ" -r '.vm.suite_s' "$out/$label/system.json")s, total ${total_s}s"
+	note "$label: boot $(secs_since "$t0" "$t_init")s, suite $(gval suite_s)s, total $(secs_since "$t0" "$t_end")s"
 	printf 'results: %s\n' "$out/$label"
+}
+
+cmd_run() {
+	local kspec='' suite=smoke label='' out_arg='' reps='' rounds='' append='' cpu='' accel=auto
+	local boot_timeout=300 timeout='' force=0 variant=''
+	local suite_file out w accel_note cmdline t0 t_init t_end guest_rc
+	run_args "$@"
+	setup_bin
+	command -v "$QEMU" >/dev/null 2>&1 || fatal "$QEMU not found (Debian package qemu-system-x86)"
+	run_plan
+	run_accel
+	run_boot
+	run_collect
+	if [ "$guest_rc" -eq 3 ]; then
+		note "$label: an entry failed in the guest: see $out/$label/meta.json (\"failed\")"
+		exit 3
+	fi
 }
 
 case ${1:-} in

@@ -18,10 +18,18 @@ ncpu=$(nproc)
 # ptbench through a wrapper that logs every command line to $T/calls, so
 # that the test can tell which entries ran (and that a dry run ran none).
 mkdir -p "$T/bin"
+# With PTB_FAIL set to a label, the run of that entry crashes (status 139)
+# after a message, as a benchmark that dies at run time does.
 cat >"$T/bin/ptbench" <<'EOF'
 #!/bin/sh
 printf '%s\n' "$*" >>"$PTB_CALLS"
 printf '%s\n' "$$" >>"$PTB_PIDS"
+case " $* " in
+*" --label ${PTB_FAIL:-/} "*)
+	echo "ptbench: simulated crash of ${PTB_FAIL}" >&2
+	exit 139
+	;;
+esac
 exec "$PTB_REAL" "$@"
 EOF
 chmod +x "$T/bin/ptbench"
@@ -193,8 +201,8 @@ pass "rounds 2: the suite ran twice over (2 + 1 repetitions per entry), merged i
 : >"$PTB_CALLS"
 expect_exit 0 "$RUN" --suite "$S/main.suite" --out "$T/dry" --label dry --reps 4 --dry-run
 [ ! -e "$T/dry" ] || fail "--dry-run created $T/dry"
-if grep -v '^list$' "$PTB_CALLS" | grep -q .; then
-	fail "--dry-run ran ptbench: $(cat "$PTB_CALLS")"
+if grep -q '^run ' "$PTB_CALLS"; then
+	fail "--dry-run ran a benchmark: $(cat "$PTB_CALLS")"
 fi
 for e in "mmap-churn --size 16M --duration 0.2 --warmup 0 --label e1" \
 	"pt-teardown --tables 8 --tasks=$ncpu --duration 0.2 --warmup 0 --label e2" \
@@ -217,13 +225,13 @@ bad() {
 	printf '%s\n' "$4" >"$file"
 	: >"$PTB_CALLS"
 	expect_exit 2 "$RUN" --suite "$file" --out "$T/badout" --label bad
-	grep -qF "run.sh: $file:$line: " "$T/err" ||
+	grep -qF "ptbench plan: $file:$line: " "$T/err" ||
 		fail "$name: the message does not name $file:$line: $(cat "$T/err")"
 	grep -qF -- "$want" "$T/err" || fail "$name: the message does not say '$want': $(cat "$T/err")"
 	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "$name: more than one line of error: $(cat "$T/err")"
 	[ ! -e "$T/badout" ] || fail "$name: $T/badout was created"
-	if grep -qv '^list$' "$PTB_CALLS"; then
-		fail "$name: ptbench ran: $(cat "$PTB_CALLS")"
+	if grep -q '^run ' "$PTB_CALLS"; then
+		fail "$name: a benchmark ran: $(cat "$PTB_CALLS")"
 	fi
 }
 ok_line='e1 mmap-churn --size 16M --duration 0.2'
@@ -268,13 +276,13 @@ bad self-include 1 "include cycle" "include self-include.suite"
 printf '# loops back\ninclude cycle-a.suite\n' >"$B/cycle-b.suite"
 printf '%s\ninclude cycle-b.suite\n' "$ok_line" >"$B/cycle-a.suite"
 expect_exit 2 "$RUN" --suite "$B/cycle-a.suite" --out "$T/badout" --label bad
-grep -qxF "run.sh: $B/cycle-b.suite:2: include cycle: $B/cycle-a.suite -> $B/cycle-b.suite -> $B/cycle-a.suite" \
+grep -qxF "ptbench plan: $B/cycle-b.suite:2: include cycle: $B/cycle-a.suite -> $B/cycle-b.suite -> $B/cycle-a.suite" \
 	"$T/err" || fail "cycle: the message does not name cycle-b.suite:2 and the cycle: $(cat "$T/err")"
 # A duplicate label across an include names both places.
 printf 'z fork-exit --rss 16M\ne1 fork-exit --rss 16M\n' >"$B/inc-dup.suite"
 printf '%s\ninclude inc-dup.suite\n' "$ok_line" >"$B/dup-main.suite"
 expect_exit 2 "$RUN" --suite "$B/dup-main.suite" --out "$T/badout" --label bad
-grep -qF "run.sh: $B/inc-dup.suite:2: duplicate label 'e1' (first at $B/dup-main.suite:1)" "$T/err" ||
+grep -qF "ptbench plan: $B/inc-dup.suite:2: duplicate label 'e1' (first at $B/dup-main.suite:1)" "$T/err" ||
 	fail "include duplicate: $(cat "$T/err")"
 printf '# nothing\n\n' >"$B/empty.suite"
 expect_exit 2 "$RUN" --suite "$B/empty.suite" --out "$T/badout" --label bad
@@ -426,18 +434,44 @@ done
 	fail "j2.json: round 1 is not the one kept from the interrupted run"
 pass "rounds: SIGINT in round 2 keeps the round-1 files; --resume runs round 2 only and merges"
 
-# ---- a failing entry -------------------------------------------------------------
+# ---- a bad option in the last entry, a failing entry --------------------------------
 
-printf 'f1 mmap-churn --size 16M --duration 0.2 --warmup 0\nf2 mmap-churn --tasks %d --duration 0.2\n' \
-	"$((ncpu + 1))" >"$S/fail.suite"
-expect_exit 1 "$RUN" --suite "$S/fail.suite" --out "$R" --label fail --reps 2
-grep -q "entry f2 ($S/fail.suite:2) failed with exit status 2" "$T/err" ||
-	fail "the failing entry is not named: $(cat "$T/err")"
-grep -q 'tasks' "$T/err" || fail "ptbench's message is not shown: $(cat "$T/err")"
-if [ ! -f "$R/.fail.partial/f1.json" ] || [ -e "$R/fail" ]; then
-	fail "a failed run must keep its partial set and make no final set"
+# A bad option anywhere is refused by ptbench plan before the first entry runs.
+printf 'g1 mmap-churn --size 16M --duration 0.2 --warmup 0\ng2 mmap-churn --size 12Q --duration 0.2\n' \
+	>"$S/lastbad.suite"
+: >"$PTB_CALLS"
+expect_exit 2 "$RUN" --suite "$S/lastbad.suite" --out "$R" --label lastbad --reps 2
+grep -qF "ptbench plan: $S/lastbad.suite:2: " "$T/err" || fail "the bad last entry is not named: $(cat "$T/err")"
+if grep -q "^run " "$PTB_CALLS"; then
+	fail "an entry ran before the bad last entry was refused: $(cat "$PTB_CALLS")"
 fi
-pass "a failing entry: exit 1, named with ptbench's message, partial set kept"
+if [ -e "$R/.lastbad.partial" ] || [ -e "$R/lastbad" ]; then
+	fail "a refused suite left a set"
+fi
+pass "a bad option in the last entry: refused with FILE:LINE, exit 2, before anything ran"
+
+# An entry that crashes at run time is recorded as failed; the others run
+# and the set is completed (exit 3).
+printf 'rounds 2\nf1 mmap-churn --size 16M --duration 0.2 --warmup 0\nf2 mmap-churn --size 16M --duration 0.2 --warmup 0\nf3 pt-teardown --tables 8 --duration 0.2 --warmup 0\n' \
+	>"$S/fail.suite"
+: >"$PTB_CALLS"
+PTB_FAIL=f2 expect_exit 3 "$RUN" --suite "$S/fail.suite" --out "$R" --label fail --reps 2
+grep -qF "entry f2 (round 1/2) ($S/fail.suite:3) failed with exit status 139" "$T/err" ||
+	fail "the failing entry is not named: $(cat "$T/err")"
+grep -q 'simulated crash of f2' "$T/err" || fail "the entry's message is not shown: $(cat "$T/err")"
+[ "$(ran)" = "f1 f2 f3 f1 f3 " ] || fail "runs '$(ran)', want 'f1 f2 f3 f1 f3 ' (f2's round 2 skipped)"
+if [ ! -d "$R/fail" ] || [ -e "$R/.fail.partial" ]; then
+	fail "the set was not completed"
+fi
+validate_result "$R/fail/f1.json"
+validate_result "$R/fail/f3.json"
+[ ! -e "$R/fail/f2.json" ] || fail "the failed entry left a result"
+jq_true "$R/fail/meta.json" '(.failed | length) == 1 and .failed[0].label == "f2" and
+	.failed[0].status == 139 and .failed[0].round == 1 and
+	.failed[0].src == "'"$S"'/fail.suite:3" and
+	(.failed[0].messages | any(test("simulated crash of f2")))' \
+	"meta.json lists f2 as failed with its status, source and message"
+pass "a crashing entry: recorded in meta.json as failed, the other entries run, the set completed, exit 3"
 
 # ---- the shipped suites ------------------------------------------------------------
 
