@@ -201,12 +201,12 @@ bad "the running kernel is not booted in a VM" run --kernel running
 bad "initramfs: --out FILE is required" initramfs
 pass "bad input: 17 cases, each one line naming the problem, exit 2"
 
-# A suite run.sh refuses, or one with kernel compiles, stops before anything
+# A suite ptbench plan refuses, or one with kernel compiles, stops before anything
 # is fetched or booted.
 printf 'reps 1\nx nosuchbench --foo\n' >"$T/bad.suite"
 expect_exit 2 "$VM" run --kernel debian:6.12 --suite "$T/bad.suite" --out "$T/vo"
-grep -q "bad.suite:2: unknown benchmark 'nosuchbench'" "$T/err" || fail "a bad suite: run.sh's reason not shown: $(cat "$T/err")"
-grep -q "is not usable (run.sh --dry-run refused it, above)" "$T/err" || fail "a bad suite: no refusal: $(cat "$T/err")"
+grep -q "bad.suite:2: unknown benchmark 'nosuchbench'" "$T/err" || fail "a bad suite: the planner's reason not shown: $(cat "$T/err")"
+grep -q "is not usable (ptbench plan refused it, above)" "$T/err" || fail "a bad suite: no refusal: $(cat "$T/err")"
 expect_exit 2 "$VM" run --kernel debian:6.12 --suite kernbench --out "$T/vo"
 grep -q "has kernbench entries" "$T/err" || fail "a kernbench suite in a VM: want a refusal, got: $(cat "$T/err")"
 [ ! -e "$T/vo" ] || fail "a refused suite created $T/vo"
