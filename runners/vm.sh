@@ -870,7 +870,7 @@ run_boot() {
 # the console log, moved to OUT/LABEL. Sets guest_rc: run.sh's status in
 # the guest (0, or 3 when an entry failed).
 run_collect() {
-	local got name set gfile facts
+	local got name set gfile facts suite_s
 	got=$(decode_transfer "$w/transfer.txt" "$w/recv") ||
 		fatal "no usable result set came back; the console log is kept: $w/console.log"
 	read -r name guest_rc <<<"$got"
@@ -913,6 +913,7 @@ run_collect() {
 	} >"$facts"
 	"$ptstat" set vm "$set" --facts "$facts" ||
 		fatal "cannot add the vm object to $set/system.json (facts: $facts)"
+	suite_s=$(gval suite_s)
 	rm -f "$gfile"
 	cp "$w/console.log" "$set/vm-console.log"
 	cp "$w/qemu-command.txt" "$set/vm-qemu-command.txt"
@@ -922,7 +923,7 @@ run_collect() {
 	fi
 	mv -T -- "$set" "$out/$label" || fatal "cannot move the set to $out/$label"
 	rm -rf -- "$w"
-	note "$label: boot $(secs_since "$t0" "$t_init")s, suite $(gval suite_s)s, total $(secs_since "$t0" "$t_end")s"
+	note "$label: boot $(secs_since "$t0" "$t_init")s, suite ${suite_s}s, total $(secs_since "$t0" "$t_end")s"
 	printf 'results: %s\n' "$out/$label"
 }
 
