@@ -206,7 +206,7 @@ static double change_pct(double base, double x)
 static struct rp_test no_test(enum rp_verdict v)
 {
 	return (struct rp_test){ .v = v, .change_pct = NAN, .ci_lo = NAN, .ci_hi = NAN,
-				 .welch_p = NAN, .mwu_p = NAN, .adj_p = NAN };
+				 .welch_p = NAN, .mwu_p = NAN, .adj_p = NAN, .mde_pct = NAN };
 }
 
 static void test_one(struct rp_row *r, size_t k)
@@ -294,6 +294,34 @@ static void adjust(struct rp_model *m)
 	free(adj);
 }
 
+/*
+ * The smallest change each judged comparison could have found.  Its alpha
+ * is the per-test level a single changed metric meets when the others did
+ * not change: alpha / m, m the comparisons in the correction.  That is
+ * Holm's first step and Benjamini-Hochberg's smallest one; with many real
+ * changes BH lets a metric through at up to alpha, and the figure is then
+ * pessimistic.  The raw alpha would promise more than the verdict keeps.
+ */
+static void mde(struct rp_model *m, struct rp_row *r, size_t k)
+{
+	const struct pt_summary *a = &r->cell[0].s, *b = &r->cell[k].s;
+	struct rp_test *t = &r->test[k];
+	double d, target;
+
+	if ((t->v != RP_SAME && t->v != RP_BETTER && t->v != RP_WORSE) || isnan(t->welch_p) ||
+	    a->mean == 0)
+		return;
+	d = pt_welch_mde(a->sd, a->n, b->sd, b->n, m->mde_alpha, RP_MDE_POWER);
+	t->mde_pct = d / fabs(a->mean) * 100;
+	if (t->v != RP_SAME || !(m->opt.min_change > 0) || !(t->mde_pct > m->opt.min_change))
+		return;
+	t->mde_short = true;
+	m->nshort++;
+	target = m->opt.min_change / 100 * fabs(a->mean);
+	t->mde_reps = pt_mde_reps(a->sd, b->sd, m->mde_alpha, RP_MDE_POWER, target,
+				  RP_MDE_MAX_REPS);
+}
+
 static void run_tests(struct rp_model *m)
 {
 	for (size_t i = 0; i < m->nentries; i++)
@@ -311,6 +339,11 @@ static void run_tests(struct rp_model *m)
 				if (r->test[k].v == RP_SAME)
 					r->test[k].v = judge(m, r, k);
 			}
+	m->mde_alpha = m->opt.alpha / (m->ntests ? (double)m->ntests : 1);
+	for (size_t i = 0; i < m->nentries; i++)
+		for (size_t j = 0; j < m->entries[i].nrows; j++)
+			for (size_t k = 1; k < m->nsets; k++)
+				mde(m, &m->entries[i].rows[j], k);
 }
 
 /* ---- the model: notes ---------------------------------------------------- */
@@ -442,6 +475,111 @@ static void make_notes(struct rp_model *m)
 	}
 }
 
+/* ---- the model: the sets as a whole ---------------------------------------- */
+
+/* "a, b": the sets that ran under TCG (tcg) or not, the latter with their accelerator. */
+static char *tcg_list(struct rs_set *const *sets, size_t n, bool tcg)
+{
+	struct sb b = { 0 };
+
+	for (size_t k = 0; k < n; k++) {
+		if (sets[k]->tcg != tcg)
+			continue;
+		sb_printf(&b, "%s%s", b.len ? ", " : "", sets[k]->label);
+		if (!tcg)
+			sb_printf(&b, " (%s)", sets[k]->accel);
+	}
+	return sb_take(&b);
+}
+
+int rp_check_mixed(struct rs_set *const *sets, size_t n, bool allow_mixed)
+{
+	char *tcg = tcg_list(sets, n, true), *other = tcg_list(sets, n, false);
+	int rc = 0;
+
+	if (*tcg && *other && !allow_mixed) {
+		fprintf(stderr, "ptstat: %s ran under TCG (emulated) and %s did not: their "
+			"timings cannot be compared (add --allow-mixed to compare anyway)\n",
+			tcg, other);
+		rc = 2;
+	}
+	free(tcg);
+	free(other);
+	return rc;
+}
+
+/*
+ * Emulated timings are read differently: the counts carry over to
+ * hardware, the times only roughly.  Single-threaded TCG (the default,
+ * and assumed when a set does not say) makes remote flushes wait for the
+ * host to schedule the other vCPU.
+ */
+static char *emulation_note(struct rs_set *const *sets, size_t n)
+{
+	char *tcg = tcg_list(sets, n, true), *other = tcg_list(sets, n, false);
+	bool single = false;
+	struct sb b = { 0 };
+
+	for (size_t k = 0; k < n; k++)
+		if (sets[k]->tcg && (!sets[k]->tcg_threads || strcmp(sets[k]->tcg_threads, "multi")))
+			single = true;
+	if (!*tcg)
+		goto out;
+	sb_printf(&b, "NOTE: emulated timings. %s ran in QEMU under TCG. Read the counts "
+		  "first: the free and flush path of each result (paths) and the tables, "
+		  "flushes and shootdowns per operation are counted in the guest kernel and "
+		  "carry over to hardware. The timings come second: TCG emulates every "
+		  "instruction, so only large differences mean something.", tcg);
+	if (single)
+		sb_printf(&b, " Single-threaded TCG runs every vCPU on one host thread: a "
+			  "remote flush waits until QEMU schedules the other vCPU, so "
+			  "remote-flush latencies (gup-fast, pt-teardown with --tasks 2, "
+			  "tlb-shootdown) are scheduling artefacts, about 100x native where "
+			  "local work is about 10x.");
+	if (*other)
+		sb_printf(&b, " MIXED: %s did not run under TCG (--allow-mixed): their timings "
+			  "are not comparable with the emulated ones.", other);
+out:
+	free(tcg);
+	free(other);
+	return b.len ? sb_take(&b) : NULL;
+}
+
+char *rp_failed_line(const struct rs_set *set, const struct rs_failed *f)
+{
+	struct sb b = { 0 };
+
+	sb_printf(&b, "FAILED: %s", f->label);
+	if (f->round)
+		sb_printf(&b, " (round %ld)", f->round);
+	sb_printf(&b, " in set %s (", set->label);
+	if (f->status >= 0)
+		sb_printf(&b, "exit %d", f->status);
+	else
+		sb_printf(&b, "exit status unknown");
+	if (f->src)
+		sb_printf(&b, ", %s", f->src);
+	sb_printf(&b, ")");
+	if (f->nmessages)
+		sb_printf(&b, ": %s", f->messages[f->nmessages - 1]);
+	return sb_take(&b);
+}
+
+static void set_level(struct rp_model *m)
+{
+	char *note = emulation_note(m->sets, m->nsets);
+
+	if (note) {
+		m->set_notes = rs_xcalloc(1, sizeof(*m->set_notes));
+		m->set_notes[m->nset_notes++] = note;
+	}
+	for (size_t k = 0; k < m->nsets; k++)
+		for (size_t i = 0; i < m->sets[k]->nfailed; i++) {
+			m->failed = rs_xrealloc(m->failed, m->nfailed + 1, sizeof(*m->failed));
+			m->failed[m->nfailed++] = rp_failed_line(m->sets[k], &m->sets[k]->failed[i]);
+		}
+}
+
 struct rp_model *rp_build(struct rs_set *const *sets, size_t nsets,
 			  const struct rp_options *o)
 {
@@ -456,6 +594,7 @@ struct rp_model *rp_build(struct rs_set *const *sets, size_t nsets,
 	match(m);
 	run_tests(m);
 	make_notes(m);
+	set_level(m);
 	return m;
 }
 
@@ -479,6 +618,12 @@ void rp_free(struct rp_model *m)
 	for (size_t k = 0; k < m->nsets; k++)
 		free(m->titles[k]);
 	free(m->titles);
+	for (size_t i = 0; i < m->nset_notes; i++)
+		free(m->set_notes[i]);
+	free(m->set_notes);
+	for (size_t i = 0; i < m->nfailed; i++)
+		free(m->failed[i]);
+	free(m->failed);
 	free(m->entries);
 	free(m);
 }
@@ -589,6 +734,169 @@ static char *rule_text(const struct rp_model *m)
 		m->opt.alpha, m->opt.min_change, m->sets[0]->label);
 }
 
+/* "7.4", "12", "0.52": a detectable change needs no more than two digits. */
+static const char *fmt_mde(char *buf, size_t len, double pct)
+{
+	return rp_fmt_sig(buf, len, pct, 2);
+}
+
+char *rp_verdict_text(const struct rp_model *m, const struct rp_row *r, size_t k,
+		      bool narrow)
+{
+	const struct rp_test *t = &r->test[k];
+	char buf[64], d[48];
+	const char *v = verdict_str(m, t, narrow, buf, sizeof(buf));
+
+	if (t->v != RP_SAME || isnan(t->mde_pct))
+		return rs_xstrdup(v);
+	fmt_mde(d, sizeof(d), t->mde_pct);
+	if (!t->mde_short)
+		return rs_xasprintf("%s (would detect ≥ %s%%)", v, d);
+	return rs_xasprintf("%s (would detect ≥ %s%%; too few reps to see %g%%)", v, d,
+			    m->opt.min_change);
+}
+
+static char *mde_text(const struct rp_model *m)
+{
+	return rs_xasprintf(
+		"Smallest detectable change: \"would detect ≥ X%%\" after a no change is the "
+		"change, in percent of the baseline mean, that the comparison would have "
+		"found with probability %g: (t(1 - a/2, df) + t(%g, df)) x se, where se = "
+		"sqrt(sd_a^2/n_a + sd_b^2/n_b) and df (Welch-Satterthwaite) come from both "
+		"sets' n and sd, taken as the true ones. a is the per-test level alpha/m = "
+		"%g/%zu = %.2g, the level a single changed metric must pass when the others "
+		"did not change (Holm's first step, and Benjamini-Hochberg's smallest); "
+		"with many real changes Benjamini-Hochberg lets a metric pass at up to "
+		"alpha, and the figure is then pessimistic. A no change rules out changes "
+		"of that size, not smaller ones.",
+		RP_MDE_POWER, RP_MDE_POWER, m->opt.alpha, m->ntests ? m->ntests : 1,
+		m->mde_alpha);
+}
+
+/* "now 3 and 5 reps": the repetitions a comparison has. */
+static void reps_now(struct sb *b, const struct rp_row *r, size_t k)
+{
+	if (r->cell[0].s.n == r->cell[k].s.n)
+		sb_printf(b, "now %zu", r->cell[0].s.n);
+	else
+		sb_printf(b, "now %zu and %zu", r->cell[0].s.n, r->cell[k].s.n);
+}
+
+/*
+ * The comparisons that ran too few repetitions for --min-change, at most
+ * max of them (then a line saying how many more), each a line; *head is
+ * the sentence before them.  NULL when there are none.
+ */
+#define SHORT_LIST_MAX	20
+
+static char **short_list(const struct rp_model *m, size_t *n, char **head)
+{
+	char **lines = rs_xcalloc(SHORT_LIST_MAX + 1, sizeof(*lines));
+	size_t most = 0, shown = 0;
+	bool beyond = false;
+	char d[48];
+
+	*n = 0;
+	if (!m->nshort) {
+		free(lines);
+		*head = NULL;
+		return NULL;
+	}
+	for (size_t i = 0; i < m->nentries; i++)
+		for (size_t j = 0; j < m->entries[i].nrows; j++)
+			for (size_t k = 1; k < m->nsets; k++) {
+				const struct rp_row *r = &m->entries[i].rows[j];
+				const struct rp_test *t = &r->test[k];
+				struct sb b = { 0 };
+
+				if (!t->mde_short)
+					continue;
+				if (!t->mde_reps)
+					beyond = true;
+				else if (t->mde_reps > most)
+					most = t->mde_reps;
+				if (shown++ >= SHORT_LIST_MAX)
+					continue;
+				sb_printf(&b, "- %s %s (%s): would detect ≥ %s%%; ", m->entries[i].label,
+					  r->name, m->sets[k]->label, fmt_mde(d, sizeof(d), t->mde_pct));
+				if (t->mde_reps)
+					sb_printf(&b, "%zu reps a set would detect %g%% (", t->mde_reps,
+						  m->opt.min_change);
+				else
+					sb_printf(&b, "more than %d reps a set to detect %g%% (",
+						  RP_MDE_MAX_REPS, m->opt.min_change);
+				reps_now(&b, r, k);
+				sb_printf(&b, ")");
+				lines[(*n)++] = sb_take(&b);
+			}
+	if (shown > SHORT_LIST_MAX)
+		lines[(*n)++] = rs_xasprintf("- and %zu more (mde_pct and reps_for_min_change "
+					     "in --format json or csv)", shown - SHORT_LIST_MAX);
+	if (beyond)
+		*head = rs_xasprintf("Too few repetitions: %zu comparison%s could not have found "
+				     "a change of --min-change %g%%. With the same standard "
+				     "deviations, some would need more than %d repetitions a set:",
+				     m->nshort, m->nshort == 1 ? "" : "s", m->opt.min_change,
+				     RP_MDE_MAX_REPS);
+	else
+		*head = rs_xasprintf("Too few repetitions: %zu comparison%s could not have found "
+				     "a change of --min-change %g%%. With the same standard "
+				     "deviations, %zu repetitions a set would bring every one "
+				     "down to %g%%:", m->nshort, m->nshort == 1 ? "" : "s",
+				     m->opt.min_change, most, m->opt.min_change);
+	return lines;
+}
+
+static void free_lines(char **lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+char *rp_footer_text(const struct rp_model *m)
+{
+	char *rule = rule_text(m), *md = mde_text(m), *head, **lines;
+	struct sb b = { 0 };
+	size_t n;
+
+	sb_printf(&b, "%s", rule);
+	if (m->nsets > 1)
+		sb_printf(&b, "\n\n%s", md);
+	lines = short_list(m, &n, &head);
+	if (head)
+		sb_printf(&b, "\n\n%s", head);
+	for (size_t i = 0; i < n; i++)
+		sb_printf(&b, "\n%s", lines[i]);
+	free_lines(lines, n);
+	free(head);
+	free(rule);
+	free(md);
+	return sb_take(&b);
+}
+
+/* The footer of the text formats: paragraphs filled, list lines as they are. */
+static void footer_print(FILE *f, const struct rp_model *m)
+{
+	char *rule = rule_text(m), *md = mde_text(m), *head, **lines;
+	size_t n;
+
+	pt_wrap(f, rule, 0);
+	fprintf(f, "\n");
+	pt_wrap(f, md, 0);
+	lines = short_list(m, &n, &head);
+	if (head) {
+		fprintf(f, "\n");
+		pt_wrap(f, head, 0);
+	}
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", lines[i]);
+	free_lines(lines, n);
+	free(head);
+	free(rule);
+	free(md);
+}
+
 /* ---- text grids ------------------------------------------------------------ */
 
 /*
@@ -637,6 +945,16 @@ static void grid_set(struct grid_row *r, size_t col, size_t span, char *s)
 	r->span[col] = span;
 }
 
+/* Columns a UTF-8 string takes ("≥" is three bytes, one column). */
+static size_t disp_len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 static size_t span_width(const struct grid *g, size_t col, size_t span)
 {
 	size_t w = g->width[col];
@@ -652,8 +970,8 @@ static void grid_widths(struct grid *g)
 	for (size_t i = 0; i < g->nrows; i++)
 		for (size_t c = 0; c < g->ncols; c++)
 			if (g->rows[i].cell[c] && g->rows[i].span[c] == 1 &&
-			    strlen(g->rows[i].cell[c]) > g->width[c])
-				g->width[c] = strlen(g->rows[i].cell[c]);
+			    disp_len(g->rows[i].cell[c]) > g->width[c])
+				g->width[c] = disp_len(g->rows[i].cell[c]);
 	/* A span wider than its columns widens the last one. */
 	for (size_t i = 0; i < g->nrows; i++)
 		for (size_t c = 0; c < g->ncols; c++) {
@@ -662,7 +980,7 @@ static void grid_widths(struct grid *g)
 			if (!g->rows[i].cell[c] || s < 2)
 				continue;
 			have = span_width(g, c, s);
-			need = strlen(g->rows[i].cell[c]);
+			need = disp_len(g->rows[i].cell[c]);
 			if (need > have)
 				g->width[c + s - 1] += need - have;
 		}
@@ -679,9 +997,11 @@ static void grid_print_row(FILE *f, const struct grid *g, const struct grid_row 
 		size_t span = r->cell[c] ? r->span[c] : 1;
 		int w = (int)span_width(g, c, span);
 		const char *text = r->cell[c] ? r->cell[c] : "";
+		int pad = w - (int)disp_len(text);
 
 		sb_printf(&line, "%*s", c ? (int)g->gap[c] : 0, "");
-		sb_printf(&line, g->align[c] == 'r' ? "%*s" : "%-*s", w, text);
+		sb_printf(&line, "%*s%s%*s", g->align[c] == 'r' ? pad : 0, "", text,
+			  g->align[c] == 'r' ? 0 : pad, "");
 		c += span;
 	}
 	s = sb_take(&line);
@@ -721,6 +1041,78 @@ static void add_notes(struct grid *g, const struct rp_entry *ent, const char *pr
 		grid_raw(g, rs_xasprintf("%snote: %s", prefix, ent->notes[j]));
 }
 
+/* ---- the sets, before the tables ------------------------------------------- */
+
+/*
+ * "direct (counted)": the path the set's results counted where they say,
+ * else system.json's (or the results' own record of sysinfo's rules);
+ * both when they disagree.
+ */
+static char *path_cell(const char *counted, const char *detected)
+{
+	if (!counted)
+		return rs_xstrdup(detected);
+	if (!strcmp(detected, "?") || !strcmp(counted, detected))
+		return rs_xasprintf("%s (counted)", counted);
+	return rs_xasprintf("%s (counted; sysinfo: %s)", counted, detected);
+}
+
+static char *accel_cell(const struct rs_set *set)
+{
+	if (set->tcg && set->tcg_threads)
+		return rs_xasprintf("tcg (%s-threaded)", set->tcg_threads);
+	return rs_xstrdup(set->accel);
+}
+
+enum { T_SET, T_KERNEL, T_FLUSH, T_FREE, T_ACCEL, T_DIR, T_NCOLS };
+
+/*
+ * Which set is which, once: the columns of the tables are then headed by
+ * the label alone.
+ */
+static void sets_text(FILE *f, const struct rp_model *m)
+{
+	static const char *const head[T_NCOLS] = {
+		"set", "kernel", "TLB flush", "table free", "accel", "directory",
+	};
+	static const size_t gap[T_NCOLS] = { 0, 2, 2, 2, 2, 2 };
+	struct grid g = { .ncols = T_NCOLS, .align = "llllll", .gap = gap };
+	struct grid_row *gr = grid_add(&g);
+
+	if (m->nsets > 1)
+		fprintf(f, "Sets (%s is the baseline):\n", m->sets[0]->label);
+	else
+		fprintf(f, "Set:\n");
+	for (size_t c = 0; c < T_NCOLS; c++)
+		grid_set(gr, c, 1, rs_xstrdup(head[c]));
+	for (size_t k = 0; k < m->nsets; k++) {
+		const struct rs_set *set = m->sets[k];
+
+		gr = grid_add(&g);
+		grid_set(gr, T_SET, 1, rs_xstrdup(set->label));
+		grid_set(gr, T_KERNEL, 1, rs_xstrdup(set->kernel));
+		grid_set(gr, T_FLUSH, 1, path_cell(set->obs_flush, set->tlb_flush));
+		grid_set(gr, T_FREE, 1, path_cell(set->obs_free, set->table_free));
+		grid_set(gr, T_ACCEL, 1, accel_cell(set));
+		grid_set(gr, T_DIR, 1, rs_xstrdup(set->dir));
+	}
+	grid_print(f, &g, "  ");
+	grid_free(&g);
+}
+
+/* FAILED lines, then the notes about the sets, each followed by a blank line. */
+static void preamble_text(FILE *f, const struct rp_model *m)
+{
+	for (size_t i = 0; i < m->nfailed; i++)
+		fprintf(f, "%s\n", m->failed[i]);
+	if (m->nfailed)
+		fprintf(f, "\n");
+	for (size_t i = 0; i < m->nset_notes; i++) {
+		pt_wrap(f, m->set_notes[i], 0);
+		fprintf(f, "\n");
+	}
+}
+
 /* ---- show ------------------------------------------------------------------ */
 
 enum { S_NAME, S_UNIT, S_N, S_MEAN, S_SD, S_CV, S_MIN, S_MAX, S_NCOLS };
@@ -753,9 +1145,9 @@ static void show_text(FILE *f, const struct rp_model *m)
 	};
 	static const size_t gap[S_NCOLS] = { 0, 2, 2, 2, 2, 2, 2, 2 };
 	struct grid g = { .ncols = S_NCOLS, .align = "llrrrrrr", .gap = gap };
-	const struct rs_set *set = m->sets[0];
 
-	fprintf(f, "%s  (%s)\n", m->titles[0], set->dir);
+	preamble_text(f, m);
+	sets_text(f, m);
 	for (size_t i = 0; i < m->nentries; i++) {
 		const struct rp_entry *ent = &m->entries[i];
 		struct grid_row *gr;
@@ -812,13 +1204,49 @@ static void md_heading(FILE *f, const struct rp_model *m, const struct rp_entry 
 	free(pres);
 }
 
+/* FAILED lines and notes about the sets as paragraphs, then the set table. */
+static void md_sets(FILE *f, const struct rp_model *m)
+{
+	for (size_t i = 0; i < m->nfailed; i++) {
+		fprintf(f, "\n**");
+		md_escape(f, m->failed[i]);
+		fprintf(f, "**\n");
+	}
+	for (size_t i = 0; i < m->nset_notes; i++) {
+		fprintf(f, "\n");
+		md_escape(f, m->set_notes[i]);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\n| set | kernel | TLB flush | table free | accel | directory |\n"
+		"| --- | --- | --- | --- | --- | --- |\n");
+	for (size_t k = 0; k < m->nsets; k++) {
+		const struct rs_set *set = m->sets[k];
+		char *cells[] = {
+			rs_xstrdup(set->label), rs_xstrdup(set->kernel),
+			path_cell(set->obs_flush, set->tlb_flush),
+			path_cell(set->obs_free, set->table_free), accel_cell(set),
+			rs_xstrdup(set->dir),
+		};
+
+		fprintf(f, "|");
+		for (size_t c = 0; c < sizeof(cells) / sizeof(cells[0]); c++) {
+			fprintf(f, " ");
+			md_escape(f, cells[c]);
+			fprintf(f, "%s |", !c && !k && m->nsets > 1 ? " (baseline)" : "");
+			free(cells[c]);
+		}
+		fprintf(f, "\n");
+	}
+}
+
 static void show_markdown(FILE *f, const struct rp_model *m)
 {
 	char b[6][48];
 
-	fprintf(f, "## ");
-	md_escape(f, m->titles[0]);
+	fprintf(f, "## ptstat show: ");
+	md_escape(f, m->sets[0]->label);
 	fprintf(f, "\n");
+	md_sets(f, m);
 	for (size_t i = 0; i < m->nentries; i++) {
 		const struct rp_entry *ent = &m->entries[i];
 
@@ -904,8 +1332,22 @@ static void csv_entry_metric(FILE *f, const struct rp_entry *ent, const struct r
 	csv_field(f, rs_better_str(r->better), false);
 }
 
+/*
+ * What is said about the sets as a whole goes before the header row, one
+ * line each, starting with "# " (pandas: comment='#'); nothing when there
+ * is nothing to say, so the header is then the first line.
+ */
+static void csv_comments(FILE *f, const struct rp_model *m)
+{
+	for (size_t i = 0; i < m->nfailed; i++)
+		fprintf(f, "# %s\n", m->failed[i]);
+	for (size_t i = 0; i < m->nset_notes; i++)
+		fprintf(f, "# %s\n", m->set_notes[i]);
+}
+
 static void show_csv(FILE *f, const struct rp_model *m)
 {
+	csv_comments(f, m);
 	fprintf(f, "set,kernel,tlb_flush,table_free,entry,bench,description,metric,unit,"
 		"better,n,mean,sd,cv_pct,min,max\n");
 	for (size_t i = 0; i < m->nentries; i++)
@@ -928,10 +1370,43 @@ static json_t *jnum(double x)
 
 static json_t *json_set_obj(const struct rs_set *set)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "label", set->label,
-			 "dir", set->dir, "kernel", set->kernel, "tlb_flush", set->tlb_flush,
-			 "table_free", set->table_free, "observed_free", set->obs_free,
-			 "observed_flush", set->obs_flush);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:b, s:s?}",
+			 "label", set->label, "dir", set->dir, "kernel", set->kernel,
+			 "tlb_flush", set->tlb_flush, "table_free", set->table_free,
+			 "observed_free", set->obs_free, "observed_flush", set->obs_flush,
+			 "accel", set->accel, "emulated", set->tcg,
+			 "tcg_threads", set->tcg_threads);
+}
+
+/*
+ * The notes about the sets, and the entries that failed, at the top; each
+ * failed entry with the line the text formats print (m->failed is built
+ * in the same order).
+ */
+static void json_set_level(json_t *root, const struct rp_model *m)
+{
+	json_t *notes = json_array(), *failed = json_array();
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->nset_notes; i++)
+		json_array_append_new(notes, json_string(m->set_notes[i]));
+	for (size_t k = 0; k < m->nsets; k++)
+		for (size_t i = 0; i < m->sets[k]->nfailed; i++) {
+			const struct rs_failed *fl = &m->sets[k]->failed[i];
+			json_t *msgs = json_array();
+
+			for (size_t j = 0; j < fl->nmessages; j++)
+				json_array_append_new(msgs, json_string(fl->messages[j]));
+			json_array_append_new(failed, json_pack(
+				"{s:s, s:s, s:o, s:o, s:o, s:o, s:s}", "set", m->sets[k]->label,
+				"label", fl->label,
+				"round", fl->round ? json_integer(fl->round) : json_null(),
+				"status", fl->status >= 0 ? json_integer(fl->status) : json_null(),
+				"src", fl->src ? json_string(fl->src) : json_null(),
+				"messages", msgs, "text", m->failed[n++]));
+		}
+	json_object_set_new(root, "notes", notes);
+	json_object_set_new(root, "failed", failed);
 }
 
 /* [{set, free, flush, counts}] of one entry: what each set's result counted. */
@@ -1003,6 +1478,7 @@ static int show_json(FILE *f, const struct rp_model *m)
 
 	json_object_set_new(root, "schema", json_string("ptstat-show/1"));
 	json_object_set_new(root, "set", json_set_obj(m->sets[0]));
+	json_set_level(root, m);
 	for (size_t i = 0; i < m->nentries; i++) {
 		const struct rp_entry *ent = &m->entries[i];
 		json_t *e = json_pack("{s:s, s:s, s:s}", "label", ent->label, "bench", ent->bench,
@@ -1028,6 +1504,78 @@ static int show_json(FILE *f, const struct rp_model *m)
 
 /* ---- kernbench ------------------------------------------------------------- */
 
+/*
+ * "Optimal load -j 2": the name kernbench gives a load, for a result of
+ * workloads/kernbench (params.title as it printed it, else from
+ * params.load and params.jobs); the entry's label for anything else.
+ */
+/* The entry's result in the first set that has it. */
+static const struct rs_entry *first_in(const struct rp_model *m, const struct rp_entry *ent)
+{
+	for (size_t k = 0; k < m->nsets; k++)
+		if (ent->in[k])
+			return ent->in[k];
+	return NULL;
+}
+
+static char *kernbench_title(const struct rp_model *m, const struct rp_entry *ent)
+{
+	static const char *const loads[][2] = {
+		{ "single", "Single threaded" }, { "half", "Half" }, { "optimal", "Optimal" },
+		{ "maximal", "Maximal" }, { "custom", "Custom" },
+	};
+	const struct rs_entry *e = first_in(m, ent);
+	const char *load, *title;
+	json_t *jobs;
+
+	if (!e || strcmp(e->bench, "kernbench"))
+		return rs_xstrdup(ent->label);
+	title = json_string_value(json_object_get(e->params, "title"));
+	if (title && *title)
+		return rs_xstrdup(title);
+	load = json_string_value(json_object_get(e->params, "load"));
+	jobs = json_object_get(e->params, "jobs");
+	for (size_t i = 0; load && i < sizeof(loads) / sizeof(loads[0]); i++) {
+		if (strcmp(load, loads[i][0]))
+			continue;
+		if (json_is_number(jobs))
+			return rs_xasprintf("%s load -j %g", loads[i][1], json_number_value(jobs));
+		return rs_xasprintf("%s load -j", loads[i][1]);
+	}
+	return rs_xstrdup(ent->label);
+}
+
+/* kernbench's order of the loads; other entries after them, as they were. */
+static const char *const kb_loads[] = { "single", "half", "optimal", "maximal", "custom" };
+
+#define KB_NLOADS	(sizeof(kb_loads) / sizeof(kb_loads[0]))
+
+static size_t kernbench_rank(const struct rp_model *m, const struct rp_entry *ent)
+{
+	const struct rs_entry *e = first_in(m, ent);
+	const char *load;
+
+	if (!e || strcmp(e->bench, "kernbench"))
+		return KB_NLOADS + 1;
+	load = json_string_value(json_object_get(e->params, "load"));
+	for (size_t i = 0; load && i < KB_NLOADS; i++)
+		if (!strcmp(load, kb_loads[i]))
+			return i;
+	return KB_NLOADS;
+}
+
+/* The entries in kernbench_rank() order, stable. Caller frees. */
+static size_t *kernbench_order(const struct rp_model *m)
+{
+	size_t *idx = rs_xcalloc(m->nentries, sizeof(*idx)), n = 0;
+
+	for (size_t rank = 0; rank <= KB_NLOADS + 1; rank++)
+		for (size_t i = 0; i < m->nentries; i++)
+			if (kernbench_rank(m, &m->entries[i]) == rank)
+				idx[n++] = i;
+	return idx;
+}
+
 /* "Elapsed Time 400.498 (0.179679)": kernbench prints six digits. */
 static char *kernbench_line(const struct rp_row *r, const struct rp_cell *c)
 {
@@ -1045,10 +1593,17 @@ static char *kernbench_line(const struct rp_row *r, const struct rp_cell *c)
 
 static void show_kernbench(FILE *f, const struct rp_model *m)
 {
-	for (size_t i = 0; i < m->nentries; i++) {
-		const struct rp_entry *ent = &m->entries[i];
+	size_t *order = kernbench_order(m);
 
-		fprintf(f, "%sAverage %s Run (std deviation):\n", i ? "\n" : "", ent->label);
+	preamble_text(f, m);
+	/*
+	 * Headed by the entry's label ("Average kb-optimal Run"), which names
+	 * the set's own result; compare uses kernbench's name of the load.
+	 */
+	for (size_t o = 0; o < m->nentries; o++) {
+		const struct rp_entry *ent = &m->entries[order[o]];
+
+		fprintf(f, "%sAverage %s Run (std deviation):\n", o ? "\n" : "", ent->label);
 		for (size_t j = 0; j < ent->nrows; j++) {
 			char *line = kernbench_line(&ent->rows[j], &ent->rows[j].cell[0]);
 
@@ -1056,6 +1611,7 @@ static void show_kernbench(FILE *f, const struct rp_model *m)
 			free(line);
 		}
 	}
+	free(order);
 }
 
 int rp_show(FILE *f, const struct rp_model *m)
@@ -1126,7 +1682,7 @@ static void compare_cells(const struct rp_model *m, const struct layout *l,
 	if (!k)
 		return;
 	grid_set(gr, c + C_CHANGE, 1, rs_xstrdup(fmt_pct(buf, sizeof(buf), t->change_pct)));
-	grid_set(gr, c + C_VERDICT, 1, rs_xstrdup(verdict_str(m, t, true, buf, sizeof(buf))));
+	grid_set(gr, c + C_VERDICT, 1, rp_verdict_text(m, r, k, true));
 	if (l->extra <= C_CI)
 		return;
 	grid_set(gr, c + C_CI, 1, fmt_ci(t, r->cell[0].s.mean));
@@ -1145,7 +1701,7 @@ static void set_headers(const struct rp_model *m, const struct layout *l, struct
 	struct grid_row *gr = grid_add(g);
 
 	for (size_t k = 0; k < m->nsets; k++)
-		grid_set(gr, set_col(l, k), set_span(l, k), rs_xstrdup(m->titles[k]));
+		grid_set(gr, set_col(l, k), set_span(l, k), rs_xstrdup(m->sets[k]->label));
 }
 
 static void sub_headers(const struct rp_model *m, const struct layout *l, struct grid *g)
@@ -1222,17 +1778,18 @@ static void compare_text(FILE *f, const struct rp_model *m)
 	struct layout l = { .first = 2, .extra = m->opt.verbose ? C_NEXTRA : C_VERDICT + 1 };
 	struct grid g = { 0 };
 	size_t *gap;
-	char *align, *rule;
+	char *align;
 
 	l.ncols = set_col(&l, m->nsets - 1) + set_span(&l, m->nsets - 1);
 	gap = layout_gaps(&l, m->nsets, 3);
 	align = layout_align(&l, m->nsets);
 	g = (struct grid){ .ncols = l.ncols, .align = align, .gap = gap };
+	preamble_text(f, m);
+	sets_text(f, m);
 	for (size_t i = 0; i < m->nentries; i++) {
 		const struct rp_entry *ent = &m->entries[i];
 
-		if (i)
-			grid_raw(&g, rs_xstrdup(""));
+		grid_raw(&g, rs_xstrdup(""));
 		grid_raw(&g, heading(m, ent));
 		set_headers(m, &l, &g);
 		if (m->opt.verbose)
@@ -1254,9 +1811,7 @@ static void compare_text(FILE *f, const struct rp_model *m)
 	free(gap);
 	free(align);
 	fprintf(f, "\n");
-	rule = rule_text(m);
-	pt_wrap(f, rule, 0);
-	free(rule);
+	footer_print(f, m);
 }
 
 /* ---- compare: kernbench ---------------------------------------------------- */
@@ -1269,48 +1824,66 @@ static bool has_notes(const struct rp_model *m)
 	return false;
 }
 
+/*
+ * The table kernel patches paste (DESIGN.md): per load kernbench's
+ * heading, the set labels over a row of '=' as long as each, then one line
+ * per metric with each set's "NAME MEAN (SD)" side by side, every set in
+ * its own column, columns four spaces apart at their widest.  No change
+ * or verdict columns: they are in the other formats.  The sets' table and
+ * the notes about the sets come first, the entries' notes after the
+ * blocks, so that each block can be pasted as it is.
+ */
 static void compare_kernbench(FILE *f, const struct rp_model *m)
 {
-	struct layout l = { .first = 0, .extra = C_VERDICT + 1 };
-	struct grid g = { 0 };
-	size_t *gap;
-	char *align, *rule;
+	size_t *gap = rs_xcalloc(m->nsets, sizeof(*gap)), *order = kernbench_order(m);
+	char *align = rs_xcalloc(m->nsets + 1, 1);
+	struct grid g = { .ncols = m->nsets, .align = align, .gap = gap };
 
-	l.ncols = set_col(&l, m->nsets - 1) + set_span(&l, m->nsets - 1);
-	gap = layout_gaps(&l, m->nsets, 4);
-	align = layout_align(&l, m->nsets);
-	g = (struct grid){ .ncols = l.ncols, .align = align, .gap = gap };
-	for (size_t i = 0; i < m->nentries; i++) {
-		const struct rp_entry *ent = &m->entries[i];
-		char *pres = presence(m, ent);
+	memset(align, 'l', m->nsets);
+	for (size_t k = 1; k < m->nsets; k++)
+		gap[k] = 4;
+	preamble_text(f, m);
+	sets_text(f, m);
+	for (size_t o = 0; o < m->nentries; o++) {
+		const struct rp_entry *ent = &m->entries[order[o]];
+		char *pres = presence(m, ent), *title = kernbench_title(m, ent);
+		struct grid_row *labels, *rule;
 
-		if (i)
-			grid_raw(&g, rs_xstrdup(""));
-		grid_raw(&g, rs_xasprintf("Average %s Run (std deviation):%s%s", ent->label,
+		grid_raw(&g, rs_xstrdup(""));
+		grid_raw(&g, rs_xasprintf("Average %s Run (std deviation):%s%s", title,
 					  *pres ? "  -- " : "", pres));
 		free(pres);
-		set_headers(m, &l, &g);
+		free(title);
+		/* grid_add() may move the rows: fill each before adding the next. */
+		labels = grid_add(&g);
+		for (size_t k = 0; k < m->nsets; k++)
+			grid_set(labels, k, 1, rs_xstrdup(m->sets[k]->label));
+		rule = grid_add(&g);
+		for (size_t k = 0; k < m->nsets; k++) {
+			size_t len = disp_len(m->sets[k]->label);
+			char *eq = rs_xcalloc(len + 1, 1);
+
+			memset(eq, '=', len);
+			grid_set(rule, k, 1, eq);
+		}
 		for (size_t j = 0; j < ent->nrows; j++) {
 			struct grid_row *gr = grid_add(&g);
 
 			for (size_t k = 0; k < m->nsets; k++)
-				compare_cells(m, &l, gr, &ent->rows[j], k, kernbench_line);
+				grid_set(gr, k, 1, kernbench_line(&ent->rows[j], &ent->rows[j].cell[k]));
 		}
 	}
 	grid_print(f, &g, "");
 	grid_free(&g);
 	free(gap);
 	free(align);
-	fprintf(f, "\n");
+	free(order);
 	/* Notes after the blocks, so that each block keeps kernbench's form. */
+	if (has_notes(m))
+		fprintf(f, "\n");
 	for (size_t i = 0; i < m->nentries; i++)
 		for (size_t j = 0; j < m->entries[i].nnotes; j++)
 			fprintf(f, "note: %s: %s\n", m->entries[i].label, m->entries[i].notes[j]);
-	if (has_notes(m))
-		fprintf(f, "\n");
-	rule = rule_text(m);
-	pt_wrap(f, rule, 0);
-	free(rule);
 }
 
 /* ---- compare: markdown ------------------------------------------------------ */
@@ -1320,7 +1893,7 @@ static void md_compare_head(FILE *f, const struct rp_model *m)
 	fprintf(f, "| metric | unit |");
 	for (size_t k = 0; k < m->nsets; k++) {
 		fprintf(f, " ");
-		md_escape(f, m->titles[k]);
+		md_escape(f, m->sets[k]->label);
 		fprintf(f, "%s |", k ? "" : " (baseline)");
 		if (!k)
 			continue;
@@ -1369,14 +1942,16 @@ static void md_compare_row(FILE *f, const struct rp_model *m, const struct rp_ro
 	fprintf(f, " |");
 	for (size_t k = 0; k < m->nsets; k++) {
 		const struct rp_test *t = &r->test[k];
-		char *ms = mean_sd(&r->cell[k], 6, 5), *ci;
+		char *ms = mean_sd(&r->cell[k], 6, 5), *ci, *v;
 
 		fprintf(f, " %s |", ms);
 		free(ms);
 		if (!k)
 			continue;
 		fprintf(f, " %s | ", fmt_pct(buf, sizeof(buf), t->change_pct));
-		md_escape(f, verdict_str(m, t, false, buf, sizeof(buf)));
+		v = rp_verdict_text(m, r, k, false);
+		md_escape(f, v);
+		free(v);
 		fprintf(f, " |");
 		if (!m->opt.verbose)
 			continue;
@@ -1390,7 +1965,8 @@ static void md_compare_row(FILE *f, const struct rp_model *m, const struct rp_ro
 
 static void compare_markdown(FILE *f, const struct rp_model *m)
 {
-	char *rule;
+	char *rule, *md, *head, **lines;
+	size_t n;
 
 	fprintf(f, "## ptstat compare:");
 	for (size_t k = 0; k < m->nsets; k++) {
@@ -1398,6 +1974,7 @@ static void compare_markdown(FILE *f, const struct rp_model *m)
 		md_escape(f, m->sets[k]->label);
 	}
 	fprintf(f, "\n");
+	md_sets(f, m);
 	for (size_t i = 0; i < m->nentries; i++) {
 		const struct rp_entry *ent = &m->entries[i];
 
@@ -1409,10 +1986,27 @@ static void compare_markdown(FILE *f, const struct rp_model *m)
 		md_notes(f, ent);
 	}
 	rule = rule_text(m);
+	md = mde_text(m);
 	fprintf(f, "\n");
 	md_escape(f, rule);
+	fprintf(f, "\n\n");
+	md_escape(f, md);
 	fprintf(f, "\n");
+	lines = short_list(m, &n, &head);
+	if (head) {
+		fprintf(f, "\n");
+		md_escape(f, head);
+		fprintf(f, "\n\n");
+	}
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "- ");
+		md_escape(f, lines[i] + 2);
+		fprintf(f, "\n");
+	}
+	free_lines(lines, n);
+	free(head);
 	free(rule);
+	free(md);
 }
 
 /* ---- compare: CSV ----------------------------------------------------------- */
@@ -1440,14 +2034,19 @@ static void csv_compare_row(FILE *f, const struct rp_model *m, const struct rp_e
 		csv_field(f, verdict_str(m, t, false, buf, sizeof(buf)), false);
 	}
 	fprintf(f, "%g,%g,", m->opt.alpha, m->opt.min_change);
-	csv_field(f, rp_correction_name(m->opt.correction), true);
+	csv_field(f, rp_correction_name(m->opt.correction), false);
+	csv_num(f, t->mde_pct, false);
+	if (t->mde_reps)
+		fprintf(f, "%zu", t->mde_reps);
+	fputc('\n', f);
 }
 
 static void compare_csv(FILE *f, const struct rp_model *m)
 {
+	csv_comments(f, m);
 	fprintf(f, "set,kernel,tlb_flush,table_free,baseline,entry,bench,description,metric,"
 		"unit,better,n,mean,sd,cv_pct,min,max,change_pct,ci_lo,ci_hi,welch_p,mwu_p,"
-		"adj_p,verdict,alpha,min_change_pct,correction\n");
+		"adj_p,verdict,alpha,min_change_pct,correction,mde_pct,reps_for_min_change\n");
 	for (size_t i = 0; i < m->nentries; i++)
 		for (size_t j = 0; j < m->entries[i].nrows; j++)
 			for (size_t k = 0; k < m->nsets; k++)
@@ -1471,6 +2070,10 @@ static json_t *json_comparison(const struct rp_model *m, const struct rp_row *r,
 	json_object_set_new(o, "adj_p", jnum(t->adj_p));
 	json_object_set_new(o, "verdict",
 			    json_string(verdict_str(m, t, false, buf, sizeof(buf))));
+	json_object_set_new(o, "mde_pct", jnum(t->mde_pct));
+	json_object_set_new(o, "reps_for_min_change",
+			    t->mde_short && t->mde_reps ? json_integer((json_int_t)t->mde_reps)
+							: json_null());
 	return o;
 }
 
@@ -1528,7 +2131,10 @@ static int compare_json(FILE *f, const struct rp_model *m)
 	json_object_set_new(root, "correction",
 			    json_string(m->opt.correction == RP_HOLM ? "holm" : "bh"));
 	json_object_set_new(root, "n_tests", json_integer((json_int_t)m->ntests));
+	json_object_set_new(root, "mde_alpha", json_real(m->mde_alpha));
+	json_object_set_new(root, "mde_power", json_real(RP_MDE_POWER));
 	json_object_set_new(root, "baseline", json_string(m->sets[0]->label));
+	json_set_level(root, m);
 	for (size_t k = 0; k < m->nsets; k++)
 		json_array_append_new(sets, json_set_obj(m->sets[k]));
 	json_object_set_new(root, "sets", sets);

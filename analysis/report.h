@@ -23,6 +23,7 @@ struct rp_options {
 	double min_change;	/* percent: smaller changes are never significant */
 	enum rp_correction correction;
 	bool verbose;		/* text, markdown: CI and p-values as well */
+	bool allow_mixed;	/* --allow-mixed: see rp_check_mixed() */
 };
 
 enum rp_verdict {
@@ -50,7 +51,25 @@ struct rp_test {
 	double welch_p, mwu_p, adj_p;
 	bool degenerate;	/* both variances zero: Welch gave p 0 or 1 */
 	size_t missing;		/* RP_MISSING: index of the set without it */
+	/*
+	 * The smallest change, in percent of |baseline mean|, that this
+	 * comparison would have found (power 0.8, two-sided Welch at the
+	 * per-test level rp_model.mde_alpha): pt_welch_mde().  For every
+	 * judged metric with n >= 2 on both sides and a baseline mean not 0;
+	 * NAN otherwise.
+	 */
+	double mde_pct;
+	/*
+	 * RP_SAME with mde_pct above --min-change: the repetitions per set
+	 * (the standard deviations kept) that would bring mde_pct down to
+	 * --min-change; 0 when not so, or beyond RP_MDE_MAX_REPS.
+	 */
+	size_t mde_reps;
+	bool mde_short;		/* RP_SAME and mde_pct > --min-change: too few reps */
 };
+
+#define RP_MDE_POWER		0.8
+#define RP_MDE_MAX_REPS		1000000
 
 struct rp_row {
 	const char *name, *unit;
@@ -75,6 +94,17 @@ struct rp_model {
 	struct rp_entry *entries;
 	size_t nentries;
 	size_t ntests;		/* p-values in the multiple-comparison correction */
+	double mde_alpha;	/* the per-test alpha of mde_pct: alpha / ntests */
+	size_t nshort;		/* comparisons with mde_short */
+	/*
+	 * Notes about the sets as a whole, printed before the tables in every
+	 * format: "NOTE: emulated timings. ..." when a set ran under TCG.
+	 */
+	char **set_notes;
+	size_t nset_notes;
+	/* "FAILED: L in set S (exit 139, FILE:LINE): message", one per entry */
+	char **failed;
+	size_t nfailed;
 	struct rp_options opt;
 };
 
@@ -85,6 +115,36 @@ void rp_free(struct rp_model *m);
 /* Print in m->opt.format; 0, or -1 when writing failed. */
 int rp_show(FILE *f, const struct rp_model *m);
 int rp_compare(FILE *f, const struct rp_model *m);
+
+/*
+ * TCG timings are compared only with TCG timings: when some sets ran
+ * under TCG and others did not, and allow_mixed is false, say so on
+ * stderr ("ptstat: a ran under TCG (emulated) and b (kvm) did not: ...")
+ * and return 2 (ptstat's exit status for refused input); else 0.
+ * compare, plot and report call it before building the model.
+ */
+int rp_check_mixed(struct rs_set *const *sets, size_t n, bool allow_mixed);
+
+/* The FAILED line of an entry that failed in set (rp_model.failed). Caller frees. */
+char *rp_failed_line(const struct rs_set *set, const struct rs_failed *f);
+
+/*
+ * The verdict of set k against the baseline as the text tables print it,
+ * with the smallest detectable change after a "no change": "no change
+ * (would detect ≥ 7.4%)", "no change (would detect ≥ 12%; too few reps
+ * to see 2%)".  narrow: "no change", else "no significant change".
+ * Caller frees.
+ */
+char *rp_verdict_text(const struct rp_model *m, const struct rp_row *r, size_t k,
+		      bool narrow);
+
+/*
+ * The footer: the verdict rule, then how the smallest detectable change
+ * is computed and, when some comparisons ran too few repetitions for
+ * --min-change, which ones and how many would do ("\n" between
+ * paragraphs and list lines).  Caller frees.
+ */
+char *rp_footer_text(const struct rp_model *m);
 
 int rp_parse_format(const char *s, enum rp_format *f);
 const char *rp_correction_name(enum rp_correction c);
