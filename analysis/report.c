@@ -565,14 +565,70 @@ char *rp_failed_line(const struct rs_set *set, const struct rs_failed *f)
 	return sb_take(&b);
 }
 
+/* The free path a set's name says it takes ("rcu", "direct"), or NULL. */
+static const char *label_path(const struct rs_set *set)
+{
+	size_t n = strlen(set->label);
+
+	if (n > 4 && !strcmp(set->label + n - 4, "-rcu"))
+		return "rcu";
+	if (n > 7 && !strcmp(set->label + n - 7, "-direct"))
+		return "direct";
+	return NULL;
+}
+
+/*
+ * The labels against the counts: a set labelled with one free path whose
+ * results counted another, and two sets labelled differently that counted
+ * the same one.  NULL when nothing is wrong.
+ */
+static char *paths_note(struct rp_model *m)
+{
+	struct sb b = { 0 };
+
+	for (size_t i = 0; i < m->nsets; i++) {
+		const struct rs_set *a = m->sets[i];
+		const char *la = label_path(a);
+
+		if (!la || !a->obs_free)
+			continue;
+		if (strcmp(la, a->obs_free))
+			sb_printf(&b, " LABEL: %s is labelled %s, but its results counted the "
+				  "free path %s.", a->label, la, a->obs_free);
+		for (size_t j = i + 1; j < m->nsets; j++) {
+			const struct rs_set *c = m->sets[j];
+			const char *lc = label_path(c);
+
+			if (!lc || !strcmp(la, lc) || !c->obs_free || strcmp(a->obs_free, c->obs_free))
+				continue;
+			m->same_path = true;
+			sb_printf(&b, " SAME PATH: %s (labelled %s) and %s (labelled %s) both "
+				  "counted the free path %s: this is not a comparison of the two "
+				  "free paths.", a->label, la, c->label, lc, a->obs_free);
+		}
+	}
+	if (!b.len)
+		return NULL;
+	{
+		char *body = sb_take(&b), *note = rs_xasprintf("PATHS:%s", body);
+
+		free(body);
+		return note;
+	}
+}
+
+static void add_set_note(struct rp_model *m, char *note)
+{
+	if (!note)
+		return;
+	m->set_notes = rs_xrealloc(m->set_notes, m->nset_notes + 1, sizeof(*m->set_notes));
+	m->set_notes[m->nset_notes++] = note;
+}
+
 static void set_level(struct rp_model *m)
 {
-	char *note = emulation_note(m->sets, m->nsets);
-
-	if (note) {
-		m->set_notes = rs_xcalloc(1, sizeof(*m->set_notes));
-		m->set_notes[m->nset_notes++] = note;
-	}
+	add_set_note(m, paths_note(m));
+	add_set_note(m, emulation_note(m->sets, m->nsets));
 	for (size_t k = 0; k < m->nsets; k++)
 		for (size_t i = 0; i < m->sets[k]->nfailed; i++) {
 			m->failed = rs_xrealloc(m->failed, m->nfailed + 1, sizeof(*m->failed));
@@ -1406,6 +1462,7 @@ static void json_set_level(json_t *root, const struct rp_model *m)
 				"messages", msgs, "text", m->failed[n++]));
 		}
 	json_object_set_new(root, "notes", notes);
+	json_object_set_new(root, "same_path", json_boolean(m->same_path));
 	json_object_set_new(root, "failed", failed);
 }
 

@@ -102,6 +102,12 @@ struct rp_model {
 	 */
 	char **set_notes;
 	size_t nset_notes;
+	/*
+	 * Sets named ...-rcu or ...-direct say which free path they are meant
+	 * to take: two of them labelled differently that counted the same
+	 * path are not a comparison of the two paths (a set note says so).
+	 */
+	bool same_path;
 	/* "FAILED: L in set S (exit 139, FILE:LINE): message", one per entry */
 	char **failed;
 	size_t nfailed;
