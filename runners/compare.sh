@@ -90,19 +90,12 @@ A SET is a result set directory, or the label of one in results/ of this
 tree. Sets are named by their directory's basename, which must differ.
 
 The report directory (default: results/compare-A-vs-B[-vs-C...]/, from the
-set names) holds:
-  table.txt       ptstat compare --format text: per entry, mean (sd) per set,
-                  change and verdict (better, worse, no significant change)
-  table.md        the same as Markdown tables
-  table.csv       one row per entry, metric and set
-  verdicts.json   ptstat compare --format json (schema ptstat-compare/1)
-  kernbench.txt   the kernbench layout: "Average ... Run (std deviation):"
-  plots/          ptstat plot: PNG and SVG charts, their data and gnuplot
-                  scripts, and plots/plots.json listing them
-  index.html      all of it on one page: the sets, the significant changes,
-                  the tables and the plots (relative links: open it as a
-                  file, no server needed)
-An existing report directory is replaced only once the new one is complete.
+set names) is written by 'ptstat report' in one process from one comparison
+(see 'ptstat report --help'): table.txt, table.md, table.csv, verdicts.json
+and kernbench.txt (ptstat compare in each format), plots/ (the charts, and a
+forest plot of every judged metric), and index.html, all of it on one page
+(relative links: open it as a file, no server needed). An existing report
+directory is replaced only once the new one is complete.
 
 Report options:
   --out DIR            the report directory (default above)
@@ -116,10 +109,12 @@ Report options:
   -h, --help           show this help and exit
 
 Exit status: 0 the report is written; 1 a run failed (its sets so far are
-kept), ptstat failed, or left a result file out (its messages say which;
-the report is written without it); 2 bad input (options, a set that does not
-exist, nothing to compare, TCG sets mixed with others); 3 the report is
-written, but sets labelled as different free paths counted the same one.
+kept), ptstat failed, or left a result file out (its messages say which);
+2 bad input (options, a set that does not exist, nothing to compare, a suite
+that 'ptbench plan' refuses, TCG sets mixed with others); 3 the report is
+written, but sets labelled as different free paths counted the same one;
+4 the report is written, but an entry failed in a run (it is listed at the
+top of the report).
 
 Environment:
   PTSTAT    the ptstat binary to use; when set, the set-up is skipped
@@ -128,15 +123,9 @@ Environment:
 EOF
 }
 
-die() {
-	printf 'compare.sh: %s\n' "$*" >&2
-	exit 2
-}
-
-fatal() {
-	printf 'compare.sh: %s\n' "$*" >&2
-	exit 1
-}
+PROG=compare.sh
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 sets=()
 out=
@@ -155,6 +144,7 @@ results=
 allow_mixed=0
 allow_same_path=0
 question=
+entries_failed=0
 nargs=$#
 while [ "$#" -gt 0 ]; do
 	case $1 in
@@ -393,18 +383,40 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 	done
 	printf 'compare.sh: %d sides (%s), suite %s, into %s\n' "${#side_names[@]}" \
 		"$(printf '%s, ' "${side_names[@]}" | sed 's/, $//')" "$suite" "$rundir" >&2
+	# A side whose set came back with failed entries (exit 3) is compared
+	# all the same: the report lists those entries at its top.
 	if [ "$jobs" -gt 1 ]; then
 		command -v parallel >/dev/null 2>&1 || fatal "GNU parallel not found (Debian package parallel)"
-		printf 'compare.sh: %s VMs at once (--jobs): they disturb each other'"'"'s timings\n' "$jobs" >&2
-		printf '%s\n' "${side_cmds[@]}" |
-			parallel --will-cite --jobs "$jobs" --halt now,fail=1 --line-buffer >&2 ||
-			fatal "a side failed (see above); the sets done are in $rundir"
+		note "$jobs VMs at once (--jobs): they disturb each other's timings"
+		# One script per side, for parallel: exit 3 (a set with failed
+		# entries) counts as done.
+		scripts=()
+		for i in "${!side_cmds[@]}"; do
+			printf '%s || [ "$?" -eq 3 ]\n' "${side_cmds[i]}" >"$rundir/.side-$i.sh"
+			scripts+=("bash $(printf '%q' "$rundir/.side-$i.sh")")
+		done
+		prc=0
+		printf '%s\n' "${scripts[@]}" |
+			parallel --will-cite --jobs "$jobs" --halt now,fail=1 --line-buffer >&2 || prc=$?
+		rm -f -- "$rundir"/.side-*.sh
+		[ "$prc" -eq 0 ] || fatal "a side failed (see above); the sets done are in $rundir"
+		for name in "${side_names[@]}"; do
+			if [ -f "$rundir/$name/meta.json" ] &&
+				"$JQ" -e '(.failed // []) | length > 0' "$rundir/$name/meta.json" >/dev/null 2>&1; then
+				entries_failed=1
+			fi
+		done
 	else
 		for i in "${!side_cmds[@]}"; do
-			printf 'compare.sh: [%d/%d] %s\n' "$((i + 1))" "${#side_cmds[@]}" "${side_names[i]}" >&2
+			note "[$((i + 1))/${#side_cmds[@]}] ${side_names[i]}"
 			# Standard output is for the table alone.
-			eval "${side_cmds[i]}" >&2 ||
-				fatal "the run of ${side_names[i]} failed (see above); the sets done are in $rundir"
+			src=0
+			eval "${side_cmds[i]}" >&2 || src=$?
+			case $src in
+			0) ;;
+			3) entries_failed=1 ;;
+			*) fatal "the run of ${side_names[i]} failed (see above); the sets done are in $rundir" ;;
+			esac
 		done
 	fi
 	for name in "${side_names[@]}"; do
@@ -437,87 +449,6 @@ for s in "${sets[@]}"; do
 	names+=("$name")
 done
 
-# Emulated (TCG) timings are compared only with emulated ones.
-tcg_sets=()
-other_sets=()
-single_tcg=0
-for i in "${!dirs[@]}"; do
-	acc=$("$JQ" -r '.vm.accel // "native"' "${dirs[i]}/system.json" 2>/dev/null) || acc=native
-	if [ "$acc" = tcg ]; then
-		tcg_sets+=("${names[i]}")
-		thr=$("$JQ" -r '.vm.tcg_threads // "single"' "${dirs[i]}/system.json" 2>/dev/null) || thr=single
-		[ "$thr" = multi ] || single_tcg=1
-	else
-		other_sets+=("${names[i]} ($acc)")
-	fi
-done
-notice=
-if [ "${#tcg_sets[@]}" -gt 0 ]; then
-	if [ "${#other_sets[@]}" -gt 0 ] && [ "$allow_mixed" -ne 1 ]; then
-		die "$(printf '%s, ' "${tcg_sets[@]}" | sed 's/, $//') ran under TCG (emulated) and $(printf '%s, ' "${other_sets[@]}" | sed 's/, $//') did not: their timings cannot be compared (add --allow-mixed to compare anyway)"
-	fi
-	notice="NOTE: emulated timings. $(printf '%s, ' "${tcg_sets[@]}" | sed 's/, $//') ran in QEMU under TCG. Read the counts first: the free and flush path of each result (paths) and the tables, flushes and shootdowns per operation are counted in the guest kernel and carry over to hardware. The timings come second: TCG emulates every instruction, so only large differences mean something."
-	if [ "$single_tcg" -eq 1 ]; then
-		notice+=" Single-threaded TCG runs every vCPU on one host thread: a remote flush waits until QEMU schedules the other vCPU, so remote-flush latencies (gup-fast, pt-teardown with --tasks 2, tlb-shootdown) are scheduling artefacts, about 100x native where local work is about 10x."
-	fi
-	if [ "${#other_sets[@]}" -gt 0 ]; then
-		notice+=" MIXED: $(printf '%s, ' "${other_sets[@]}" | sed 's/, $//') did not run under TCG (--allow-mixed): their timings are not comparable with the emulated ones."
-	fi
-fi
-
-# Labels and counts: a set named ...-rcu or ...-direct says which free path
-# it is meant to take; its results' paths say which it took.
-set_label_path() {
-	case $1 in
-	*-rcu) printf 'rcu' ;;
-	*-direct) printf 'direct' ;;
-	esac
-}
-
-# The free path a set's results counted: one path, "mixed", or "" (none said).
-set_counted_path() {
-	local files=()
-	local f
-	for f in "$1"/*.json; do
-		case ${f##*/} in
-		system.json | meta.json) ;;
-		*) files+=("$f") ;;
-		esac
-	done
-	[ "${#files[@]}" -gt 0 ] || return 0
-	# shellcheck disable=SC2016 # a jq program
-	"$JQ" -rs '[.[] | .paths.free.path? // empty | select(. != "none" and . != "unknown")] |
-		unique | if length == 0 then "" elif length == 1 then .[0] else "mixed" end' \
-		"${files[@]}" 2>/dev/null || true
-}
-
-same_path=0
-path_notice=
-declare -A labelled=() counted=()
-for i in "${!dirs[@]}"; do
-	lp=$(set_label_path "${names[i]}")
-	[ -n "$lp" ] || continue
-	labelled[${names[i]}]=$lp
-	counted[${names[i]}]=$(set_counted_path "${dirs[i]}")
-done
-for a in "${!labelled[@]}"; do
-	ca=${counted[$a]}
-	if [ -n "$ca" ] && [ "$ca" != "${labelled[$a]}" ]; then
-		path_notice+=" LABEL: $a is labelled ${labelled[$a]}, but its results counted the free path $ca."
-	fi
-	for b in "${!labelled[@]}"; do
-		[[ $a < $b ]] || continue
-		[ "${labelled[$a]}" != "${labelled[$b]}" ] || continue
-		if [ -n "$ca" ] && [ "$ca" = "${counted[$b]}" ]; then
-			same_path=1
-			path_notice+=" SAME PATH: $a (labelled ${labelled[$a]}) and $b (labelled ${labelled[$b]}) both counted the free path $ca: this is not a comparison of the two free paths."
-		fi
-	done
-done
-if [ -n "$path_notice" ]; then
-	notice="PATHS:${path_notice}${notice:+ $notice}"
-fi
-
 if [ -n "${PTSTAT:-}" ]; then
 	ptstat=$PTSTAT
 else
@@ -533,7 +464,6 @@ if [ -z "$out" ]; then
 	out=${out%-vs-}
 fi
 out=${out%/}
-parent=$(dirname -- "$out")
 base=$(basename -- "$out")
 case $base in
 . | .. | '') die "--out '$out': not a usable directory name" ;;
@@ -541,356 +471,30 @@ esac
 if [ -e "$out" ] && [ ! -d "$out" ]; then
 	die "--out '$out' exists and is not a directory"
 fi
-mkdir -p -- "$parent" || fatal "cannot create $parent"
-tmp=$(mktemp -d "$parent/.$base.XXXXXX") || fatal "cannot create a temporary directory in $parent"
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-mkdir "$tmp/.work"
 
-# ---- ptstat --------------------------------------------------------------
+# ---- the report: ptstat report, in one process -------------------------------
+#
+# ptstat refuses TCG sets mixed with others (exit 2) unless --allow-mixed,
+# and notes, on top of every table and of index.html, emulated timings,
+# failed entries, and sets labelled -rcu/-direct whose counts say otherwise.
 
-left_out=0
-
-# ptstat_run OUTFILE ARG...: run ptstat, its stdout to OUTFILE. Exit 2 on bad
-# input, 1 on a failure; a file left out (exit 1) is noted and tolerated.
-ptstat_run() {
-	local outfile=$1 rc=0
-	shift
-	"$ptstat" "$@" >"$outfile" 2>"$tmp/.work/err" || rc=$?
-	# The same messages come from every command: show each once.
-	if [ -s "$tmp/.work/err" ]; then
-		while IFS= read -r line; do
-			if ! grep -Fxq -- "$line" "$tmp/.work/shown" 2>/dev/null; then
-				printf '%s\n' "$line" >&2
-				printf '%s\n' "$line" >>"$tmp/.work/shown"
-			fi
-		done <"$tmp/.work/err"
-	fi
-	case $rc in
-	0) ;;
-	1) left_out=1 ;;
-	2) die "ptstat $1 refused the input (exit 2, see above)" ;;
-	*) fatal "ptstat $1 failed with exit status $rc" ;;
-	esac
-	if [ ! -s "$outfile" ] && [ "$1" = compare ]; then
-		fatal "ptstat $1 wrote nothing (exit status $rc)"
-	fi
-}
-
-ptstat_run "$tmp/table.txt" compare "${dirs[@]}" "${stat_opts[@]}" --format text
-ptstat_run "$tmp/table.md" compare "${dirs[@]}" "${stat_opts[@]}" --format markdown
-ptstat_run "$tmp/table.csv" compare "${dirs[@]}" "${stat_opts[@]}" --format csv
-ptstat_run "$tmp/verdicts.json" compare "${dirs[@]}" "${stat_opts[@]}" --format json
-ptstat_run "$tmp/kernbench.txt" compare "${dirs[@]}" "${stat_opts[@]}" --format kernbench
-if [ -n "$notice" ]; then
-	for f in table.txt table.md; do
-		{ printf '%s\n\n' "$notice" | fold -s -w 78 | sed 's/ *$//'; cat "$tmp/$f"; } >"$tmp/.work/$f"
-		mv "$tmp/.work/$f" "$tmp/$f"
-	done
-fi
-"$JQ" -e 'type == "object"' "$tmp/verdicts.json" >/dev/null 2>&1 ||
-	fatal "ptstat compare --format json did not write a JSON object"
-ptstat_run "$tmp/.work/plot.out" plot "${dirs[@]}" -o "$tmp/plots"
-if [ ! -f "$tmp/plots/plots.json" ] ||
-	! "$JQ" -e '.plots | type == "array"' "$tmp/plots/plots.json" >/dev/null 2>&1; then
-	fatal "ptstat plot wrote no usable plots/plots.json"
-fi
-
-# ---- index.html ----------------------------------------------------------
-
-# Markdown (as ptstat writes it: headings, paragraphs, `code`, **bold**,
-# backslash escapes, pipe tables) to HTML, every character escaped.
-# shellcheck disable=SC2016 # awk program
-md_to_html() {
-	awk '
-	function esc(c) {
-		if (c == "&") return "&amp;"
-		if (c == "<") return "&lt;"
-		if (c == ">") return "&gt;"
-		if (c == "\"") return "&quot;"
-		if (c == "\047") return "&#39;"
-		return c
-	}
-	function inline(s,    out, i, c, n, code, bold) {
-		out = ""; code = 0; bold = 0; n = length(s)
-		for (i = 1; i <= n; i++) {
-			c = substr(s, i, 1)
-			if (code) {
-				if (c == "`") { out = out "</code>"; code = 0 } else out = out esc(c)
-			} else if (c == "\\" && i < n && index(PUNCT, substr(s, i + 1, 1))) {
-				i++; out = out esc(substr(s, i, 1))
-			} else if (c == "`") {
-				out = out "<code>"; code = 1
-			} else if (c == "*" && substr(s, i + 1, 1) == "*") {
-				i++; out = out (bold ? "</strong>" : "<strong>"); bold = !bold
-			} else out = out esc(c)
-		}
-		if (code) out = out "</code>"
-		if (bold) out = out "</strong>"
-		return out
-	}
-	function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
-	# Split a table row on the pipes that are not escaped.
-	function cells(line, arr,    n, i, c, cur, k) {
-		line = trim(line); sub(/^\|/, "", line)
-		if (substr(line, length(line), 1) == "|" && substr(line, length(line) - 1, 1) != "\\")
-			line = substr(line, 1, length(line) - 1)
-		k = 0; cur = ""; n = length(line)
-		for (i = 1; i <= n; i++) {
-			c = substr(line, i, 1)
-			if (c == "\\" && i < n) { cur = cur c substr(line, i + 1, 1); i++; continue }
-			if (c == "|") { arr[++k] = trim(cur); cur = ""; continue }
-			cur = cur c
-		}
-		arr[++k] = trim(cur)
-		return k
-	}
-	function is_sep(line) { return line ~ /^[ \t]*\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/ }
-	function flush_para() { if (para != "") { print "<p>" inline(para) "</p>"; para = "" } }
-	function end_table() { if (intable) { print "</tbody></table>"; intable = 0 } }
-	function start_table(head, sep,    h, s, n, i) {
-		n = cells(head, h); cells(sep, s); ncols = n
-		for (i = 1; i <= n; i++) {
-			align[i] = ""
-			if (s[i] ~ /:$/) align[i] = " style=\"text-align:right\""
-		}
-		printf "<table>\n<thead><tr>"
-		for (i = 1; i <= n; i++) printf "<th%s>%s</th>", align[i], inline(h[i])
-		print "</tr></thead>\n<tbody>"
-		intable = 1
-	}
-	function row(line,    r, n, i) {
-		n = cells(line, r)
-		printf "<tr>"
-		for (i = 1; i <= n; i++) printf "<td%s>%s</td>", align[i], inline(r[i])
-		print "</tr>"
-	}
-	BEGIN { PUNCT = "!\"#$%&\047()*+,-./:;<=>?@[\\]^_`{|}~"; pending = "" }
-	{
-		line = $0
-		if (pending != "") {
-			if (is_sep(line)) { start_table(pending, line); pending = ""; next }
-			para = para (para == "" ? "" : " ") pending; pending = ""
-		}
-		if (line ~ /^[ \t]*\|/) {
-			if (intable) { row(line); next }
-			flush_para(); pending = line; next
-		}
-		end_table()
-		if (line ~ /^[ \t]*$/) { flush_para(); next }
-		if (match(line, /^#+[ \t]/)) {
-			flush_para()
-			lvl = RLENGTH; if (lvl > 6) lvl = 6  # "## x" is h3: the page has h1, h2
-			print "<h" lvl ">" inline(trim(substr(line, RLENGTH + 1))) "</h" lvl ">"
-			next
-		}
-		para = para (para == "" ? "" : " ") line
-	}
-	END {
-		if (pending != "") para = para (para == "" ? "" : " ") pending
-		end_table(); flush_para()
-	}'
-}
-
-# The text of file $1, HTML-escaped.
-html_file() {
-	"$JQ" -Rrs '@html' <"$1"
-}
-
-# Text $1, HTML-escaped.
-html_text() {
-	printf '%s' "$1" | "$JQ" -Rrs '@html'
-}
-
-# The sets: name, kernel and modes from system.json, suite and times from
-# meta.json (either may be missing), as table rows.
-# shellcheck disable=SC2016 # jq program
-set_rows() {
-	local i sys meta
-	for i in "${!dirs[@]}"; do
-		sys=${dirs[i]}/system.json
-		meta=${dirs[i]}/meta.json
-		[ -f "$sys" ] || sys=/dev/null
-		[ -f "$meta" ] || meta=/dev/null
-		"$JQ" -nr --arg name "${names[i]}" --arg dir "${dirs[i]}" \
-			--slurpfile sys "$sys" --slurpfile meta "$meta" '
-			($sys[0] // {}) as $s | ($meta[0] // {}) as $m |
-			[$name, ($s.kernel.release // "?"), ($s.kernel.version // ""),
-			 ($s.tlb_flush.mode // "?"), ($s.table_free.mode // "?"),
-			 (if $s.vm then "QEMU \($s.vm.accel), -cpu \($s.vm.cpu), \($s.vm.vcpus) vCPUs" + (if $s.vm.variant then ", variant \($s.vm.variant)" else "" end) else "native" end),
-			 (($m.suite.name // "") + (if $m.reps then ", \($m.reps) reps" else "" end)),
-			 ($m.started // ""), $dir] |
-			"<tr>" + (map("<td>" + (tostring | @html) + "</td>") | join("")) + "</tr>"' ||
-			printf '<tr><td>%s</td><td colspan="8">unreadable system.json or meta.json</td></tr>\n' \
-				"$(html_text "${names[i]}")"
-	done
-}
-
-# The comparisons judged better or worse, as a list (from verdicts.json,
-# schema ptstat-compare/1).
-# shellcheck disable=SC2016 # jq program
-verdict_summary() {
-	"$JQ" -r '
-		[.entries[]? | .label as $e | .metrics[]? | .name as $m | .unit as $u |
-		 .comparisons[]? | {e: $e, m: $m, u: $u, set, change_pct, verdict}] as $all |
-		($all | map(.verdict) | group_by(.) | map("\(length) \(.[0])") | join(", ")) as $counts |
-		"<p>\(if $counts == "" then "no comparison" else $counts end | @html)</p>",
-		(($all | map(select(.verdict == "better" or .verdict == "worse"))) as $sig |
-		 if ($sig | length) == 0 then
-			"<p>No metric is significantly better or worse.</p>"
-		 else
-			"<ul>",
-			($sig[] | "<li class=\"\(.verdict)\"><strong>\(.verdict | @html)</strong>: \(.e | @html) \(.m | @html) in \(.set | @html): \(if .change_pct == null then "" else "\(.change_pct * 100 | round / 100)%" end | @html)</li>"),
-			"</ul>"
-		 end)' "$tmp/verdicts.json" 2>/dev/null ||
-		printf '<p>verdicts.json could not be summarised.</p>\n'
-}
-
-# One <figure> per plot of plots.json whose image exists, under a heading
-# per entry. jq gives six lines per plot: the PNG and SVG file names, the
-# title and what the plot shows (HTML-escaped), the kind and the group.
-# shellcheck disable=SC2016 # jq program
-plot_figures() {
-	local png svg title shows kind group last=$'\n' ref
-	while IFS= read -r png && IFS= read -r svg && IFS= read -r title &&
-		IFS= read -r shows && IFS= read -r kind && IFS= read -r group; do
-		if [ "$group" != "$last" ]; then
-			printf '<h3>%s</h3>\n' "$group"
-			last=$group
-		fi
-		# Only plain file names inside plots/.
-		case $png in
-		*/* | .*) png= ;;
-		esac
-		case $svg in
-		*/* | .*) svg= ;;
-		esac
-		if [ -z "$png" ] || [ ! -f "$tmp/plots/$png" ]; then
-			printf '<p class="missing">%s: no image</p>\n' "$title"
-			continue
-		fi
-		ref=$(printf '%s' "$png" | "$JQ" -Rr '@uri | @html')
-		printf '<figure class="%s">\n' "$kind"
-		printf '<img src="plots/%s" alt="%s" loading="lazy" />\n' "$ref" "$title"
-		printf '<figcaption>%s' "$title"
-		if [ -n "$shows" ]; then
-			printf ': %s' "$shows"
-		fi
-		if [ -n "$svg" ] && [ -f "$tmp/plots/$svg" ]; then
-			ref=$(printf '%s' "$svg" | "$JQ" -Rr '@uri | @html')
-			printf ' (<a href="plots/%s">SVG</a>)' "$ref"
-		fi
-		printf '</figcaption>\n</figure>\n'
-	done < <("$JQ" -r '.plots[] |
-		(.png // .file // ""), (.svg // ""), (.title // "" | @html), (.shows // "" | @html),
-		(.kind // "" | @html),
-		(if .entry then .entry elif .bench then "\(.bench): scaling with the task count"
-		 else "other plots" end | @html) | tostring | gsub("[\r\n]"; " ")' \
-		"$tmp/plots/plots.json")
-}
-
-title="ptbench: $(printf '%s vs ' "${names[@]}")"
-title=${title% vs }
-{
-	cat <<EOF
-<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8" />
-<title>$(html_text "$title")</title>
-<style>
-body { font-family: sans-serif; margin: 1em 2em; max-width: 90em; }
-pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 90%; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; }
-th { background: #eee; }
-p.notice { background: #fff3cd; border: 1px solid #e0c060; padding: 0.6em; }
-li.better strong { color: #070; }
-li.worse strong { color: #b00; }
-figure { display: inline-block; margin: 0.5em; max-width: 48%; vertical-align: top; }
-figure img { max-width: 100%; border: 1px solid #ddd; }
-figcaption { font-size: 85%; }
-</style>
-</head>
-<body>
-<h1>$(html_text "$title")</h1>
-$([ -z "$notice" ] || printf '<p class="notice"><strong>%s</strong></p>' "$(html_text "$notice")")
-<p>Written $(date -u +%Y-%m-%dT%H:%M:%SZ) by runners/compare.sh with ptstat.
-The first set, $(html_text "${names[0]}"), is the baseline.</p>
-<h2>Result sets</h2>
-<table>
-<thead><tr><th>set</th><th>kernel</th><th>version</th><th>TLB flush</th><th>table free</th><th>machine</th><th>suite</th><th>started</th><th>directory</th></tr></thead>
-<tbody>
-EOF
-	set_rows
-	cat <<EOF
-</tbody>
-</table>
-<h2>Verdicts</h2>
-EOF
-	verdict_summary
-	cat <<EOF
-<h2>Comparison</h2>
-<pre>
-$(html_file "$tmp/table.txt")
-</pre>
-<h2>Tables</h2>
-EOF
-	md_to_html <"$tmp/table.md"
-	cat <<EOF
-<h2>kernbench layout</h2>
-<pre>
-$(html_file "$tmp/kernbench.txt")
-</pre>
-<h2>Plots</h2>
-EOF
-	plot_figures
-	cat <<EOF
-<h2>Files</h2>
-<ul>
-<li><a href="table.txt">table.txt</a> (text)</li>
-<li><a href="table.md">table.md</a> (Markdown)</li>
-<li><a href="table.csv">table.csv</a> (CSV)</li>
-<li><a href="verdicts.json">verdicts.json</a> (JSON)</li>
-<li><a href="kernbench.txt">kernbench.txt</a> (kernbench layout)</li>
-<li><a href="plots/plots.json">plots/plots.json</a> (the list of plots)</li>
-</ul>
-</body>
-</html>
-EOF
-} >"$tmp/index.html"
-
-# ---- swap the report in ----------------------------------------------------
-
-rm -rf -- "$tmp/.work"
-chmod "$(printf '%o' "$((0777 & ~$(umask)))")" "$tmp"
-trap '' INT TERM
-if [ -e "$out" ]; then
-	old=$(mktemp -d "$parent/.$base.old.XXXXXX") || fatal "cannot create a temporary directory in $parent"
-	mv -T -- "$out" "$old/report" || fatal "cannot move the old $out aside"
-	if ! mv -T -- "$tmp" "$out"; then
-		mv -T -- "$old/report" "$out" || true
-		fatal "cannot rename the new report to $out"
-	fi
-	rm -rf -- "$old"
-else
-	mv -T -- "$tmp" "$out" || fatal "cannot rename the new report to $out"
-fi
-trap - EXIT
-
-case $format in
-text) cat -- "$out/table.txt" ;;
-markdown) cat -- "$out/table.md" ;;
-csv) cat -- "$out/table.csv" ;;
-json) cat -- "$out/verdicts.json" ;;
-kernbench) cat -- "$out/kernbench.txt" ;;
+rargs=("${stat_opts[@]}" --format "$format")
+[ "$allow_mixed" -eq 0 ] || rargs+=(--allow-mixed)
+rc=0
+"$ptstat" report "$out" "${dirs[@]}" "${rargs[@]}" || rc=$?
+case $rc in
+0) ;;
+1) fatal "ptstat report left a result file out, or could not write the report (see its messages above)" ;;
+2) exit 2 ;;
+*) fatal "ptstat report failed with exit status $rc" ;;
 esac
-printf 'compare.sh: report in %s (open %s/index.html)\n' "$out" "$out" >&2
-if [ "$left_out" -eq 1 ]; then
-	fatal "ptstat left some result files out (see its messages above): the report lacks them"
-fi
-if [ "$same_path" -eq 1 ] && [ "$allow_same_path" -ne 1 ]; then
-	printf 'compare.sh: sets labelled as different free paths counted the same one (see the PATHS note on top of the report; --allow-same-path to accept)\n' >&2
+note "report in $out (open $out/index.html)"
+if "$JQ" -e '.same_path == true' "$out/verdicts.json" >/dev/null 2>&1 &&
+	[ "$allow_same_path" -ne 1 ]; then
+	note "sets labelled as different free paths counted the same one (see the PATHS note on top of the report; --allow-same-path to accept)"
 	exit 3
+fi
+if [ "$entries_failed" -eq 1 ]; then
+	note "an entry failed in a run: the report lists it at its top (FAILED)"
+	exit 4
 fi
