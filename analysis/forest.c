@@ -245,6 +245,9 @@ static void write_script(FILE *f, const struct forest *fp, const struct rp_model
 		"set ytics scale 0 font ',9'\n"
 		"set y2tics scale 0 font ',9' textcolor rgb '#444444'\n"
 		"set format x '%%g%%%%'\n"
+		/* A tall plot has its scale at the top as well. */
+		"set link x2\n"
+		"set x2tics format '%%g%%%%' scale 0.5\n"
 		"set grid xtics lc rgb '#dddddd' lt 1\n"
 		"set key outside bottom center horizontal samplen 1.5\n"
 		"set errorbars small\n"

@@ -17,32 +17,6 @@
 
 #include "html.h"
 
-/* ---- what the model may not say yet ------------------------------------ */
-
-/* The smallest change the comparison could have detected; NAN: none. */
-static double test_mde(const struct rp_test *t)
-{
-	(void)t;
-	return NAN;
-}
-
-/* Notes on the whole comparison (emulated timings, paths), in order. */
-static size_t set_notes(const struct rp_model *m, const char *const **notes)
-{
-	(void)m;
-	*notes = NULL;
-	return 0;
-}
-
-/* Result files of set k left out, as "FILE: why". */
-static size_t failed_files(const struct rp_model *m, size_t k, const char *const **files)
-{
-	(void)m;
-	(void)k;
-	*files = NULL;
-	return 0;
-}
-
 /* ---- escaping ----------------------------------------------------------- */
 
 /* Text and attribute values alike. */
@@ -250,6 +224,7 @@ static const char style[] =
 ".pill { border-radius: 14px; padding: 3px 12px; font-weight: 600; }\n"
 ".pill.better { background: #e2f4e6; } .pill.worse { background: #fde2e2; }\n"
 ".pill.same { background: #f1f1f1; } .pill.info { background: #eef2f8; color: #334; }\n"
+"p.short { color: #6a4a00; margin: 4px 0; }\n"
 "ul.changes { margin: 4px 0 0; padding-left: 22px; }\n"
 "ul.changes li { margin: 2px 0; }\n"
 ".entries { display: flex; flex-wrap: wrap; gap: 4px 6px; margin: 8px 0 4px; }\n"
@@ -301,40 +276,30 @@ static void page_head(FILE *f, const struct ht_page *p)
 		p->m->ntests == 1 ? "" : "s", p->m->opt.alpha, p->m->opt.min_change);
 }
 
+/*
+ * At the top: the entries that failed in the run (a red box: the report
+ * lacks them), then the notes on the comparison as a whole (emulated
+ * timings, paths that contradict a set's label).
+ */
 static void notes_box(FILE *f, const struct rp_model *m)
 {
-	const char *const *notes;
-	size_t n = set_notes(m, &notes), nfailed = 0;
-
-	for (size_t k = 0; k < m->nsets; k++) {
-		const char *const *files;
-
-		nfailed += failed_files(m, k, &files);
-	}
-	if (nfailed) {
-		fprintf(f, "<div class=\"box failed\">\n<h2>%zu result file%s left out: "
-			"the report lacks %s</h2>\n<ul>\n", nfailed, nfailed == 1 ? "" : "s",
-			nfailed == 1 ? "it" : "them");
-		for (size_t k = 0; k < m->nsets; k++) {
-			const char *const *files;
-			size_t nf = failed_files(m, k, &files);
-
-			for (size_t i = 0; i < nf; i++) {
-				fputs("<li><strong>", f);
-				esc(f, m->sets[k]->label);
-				fputs("</strong>: ", f);
-				esc(f, files[i]);
-				fputs("</li>\n", f);
-			}
+	if (m->nfailed) {
+		fprintf(f, "<div class=\"box failed\">\n<h2>%zu entr%s failed in the run: "
+			"the report lacks %s</h2>\n<ul>\n", m->nfailed,
+			m->nfailed == 1 ? "y" : "ies", m->nfailed == 1 ? "it" : "them");
+		for (size_t i = 0; i < m->nfailed; i++) {
+			fputs("<li>", f);
+			esc(f, m->failed[i]);
+			fputs("</li>\n", f);
 		}
 		fputs("</ul>\n</div>\n", f);
 	}
-	if (!n)
+	if (!m->nset_notes)
 		return;
 	fputs("<div class=\"box notes\">\n", f);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < m->nset_notes; i++) {
 		fputs("<p>", f);
-		esc(f, notes[i]);
+		esc(f, m->set_notes[i]);
 		fputs("</p>\n", f);
 	}
 	fputs("</div>\n", f);
@@ -347,11 +312,10 @@ static char *machine(const struct rs_set *s)
 	json_t *doc = json_load_file(path, 0, NULL), *vm;
 
 	free(path);
-	if (!doc)
-		return rs_xstrdup("?");
-	vm = json_object_get(doc, "vm");
+	vm = doc ? json_object_get(doc, "vm") : NULL;
 	if (!json_is_object(vm)) {
-		out = rs_xstrdup("native");
+		/* No VM said, but sysinfo may have seen TCG's CPUID signature. */
+		out = rs_xstrdup(s->tcg ? "tcg (emulated)" : s->accel);
 	} else {
 		const char *accel = json_string_value(json_object_get(vm, "accel"));
 		const char *cpu = json_string_value(json_object_get(vm, "cpu"));
@@ -536,6 +500,11 @@ static void overview(FILE *f, const struct ht_page *p)
 		fprintf(f, "<span class=\"pill info\">%zu without a verdict (n=1, missing, "
 			"units differ)</span>", c.v[RP_N1] + c.v[RP_MISSING] + c.v[RP_MISMATCH]);
 	fputs("</div>\n", f);
+	if (m->nshort)
+		fprintf(f, "<p class=\"short\">%zu of the %zu \"no significant change\" "
+			"verdicts come from runs too short to see a %g%% change: read each "
+			"with its \"would detect\" figure.</p>\n", m->nshort, c.v[RP_SAME],
+			m->opt.min_change);
 	changes_list(f, m);
 	if (forest) {
 		fputs("<div class=\"fig forest\">", f);
@@ -627,13 +596,16 @@ static void verdict_cell(FILE *f, const struct rp_model *m, const struct rp_row 
 			 const struct rp_test *t)
 {
 	char buf[160];
-	double mde = test_mde(t);
+	double mde = t->mde_pct;
 
 	fprintf(f, "<td class=\"v %s\">", verdict_class(r->better == RS_INFO &&
 							t->v == RP_INFO ? RP_INFO : t->v));
 	esc(f, verdict_words(m, t, buf, sizeof(buf)));
 	if (t->v == RP_SAME && isfinite(mde))
-		fprintf(f, "<small>would detect &ge; %.3g%%</small>", mde);
+		fprintf(f, "<small>would detect &ge; %.2g%%</small>", mde);
+	if (t->v == RP_SAME && t->mde_short && t->mde_reps)
+		fprintf(f, "<small>%zu reps per set to see %g%%</small>", t->mde_reps,
+			m->opt.min_change);
 	fputs("</td>", f);
 }
 
@@ -814,11 +786,17 @@ static void footer(FILE *f, const struct ht_page *p)
 		"else is <span class=\"same\">no significant change</span>. <em>info</em> "
 		"metrics (counts such as tables freed or flushes per operation) are shown, "
 		"never judged.</dd>\n", m->ntests, m->opt.alpha, m->opt.min_change);
-	fputs("<dt>would detect &ge; X%</dt><dd>Under \"no significant change\": the "
-	      "minimum detectable effect, the smallest change these repetitions would "
-	      "have found significant most of the time. \"No significant change\" with a "
-	      "large X means the runs could not tell, not that nothing changed: run more "
-	      "repetitions before claiming \"no noticeable impact\".</dd>\n", f);
+	fprintf(f, "<dt>would detect &ge; X%%</dt><dd>Under \"no significant change\": "
+		"the smallest change, in percent of the baseline mean, that Welch's test "
+		"would have found with probability %g, given both sets' repetitions and "
+		"standard deviations, at the per-test level alpha/m = %g/%zu = %.2g (the "
+		"level one changed metric must pass when the others did not change). \"No "
+		"significant change\" rules out changes of that size, not smaller ones: "
+		"with X above %g%% the runs were too short to see a change that matters "
+		"(\"N reps per set to see %g%%\" says how many would do), so they do not "
+		"show \"no noticeable impact\".</dd>\n", RP_MDE_POWER, m->opt.alpha,
+		m->ntests ? m->ntests : 1, m->mde_alpha, m->opt.min_change,
+		m->opt.min_change);
 	fprintf(f, "<dt>correction</dt><dd>With many metrics some p-values fall below "
 		"alpha by chance. %s adjusts them over every judged comparison of the "
 		"report: %s</dd>\n", rp_correction_name(m->opt.correction),

@@ -200,6 +200,31 @@ xmllint --html --noout "$T/reports/mixed/index.html" 2>"$T/xml" && [ ! -s "$T/xm
 	fail "index.html with notes is not valid HTML: $(head -5 "$T/xml")"
 pass "TCG mixed with native: exit 2 without --allow-mixed; with it, noted and the machine shown"
 
+# An entry that failed in the run: on top of the page, in the red box, escaped.
+cp -r "$T/new" "$T/failing"
+printf '%s\n' '{"failed": [{"label": "fork-exit", "round": 2, "status": 139, "src": "bench/b_fork_exit.c:42", "messages": ["segfault in <child> & more"]}]}' \
+	>"$T/failing/meta.json"
+expect_exit 0 "$PTSTAT" compare "$T/base" "$T/failing"
+grep -q 'FAILED: fork-exit' "$T/out" || fail "ptstat compare does not name the failed entry: $(head -3 "$T/out")"
+expect_exit 0 "$PTSTAT" report "$T/reports/failing" "$T/base" "$T/failing"
+F=$T/reports/failing/index.html
+xmllint --html --noout "$F" 2>"$T/xml" && [ ! -s "$T/xml" ] ||
+	fail "index.html with a failed entry is not valid HTML: $(head -5 "$T/xml")"
+box=$(grep -n 'class="box failed"' "$F" | head -1 | cut -d: -f1)
+sets=$(grep -n '<h2>Result sets</h2>' "$F" | head -1 | cut -d: -f1)
+[ -n "$box" ] && [ "$box" -lt "$sets" ] || fail "no red box above the sets for the failed entry"
+grep -q 'FAILED: fork-exit .*segfault in &lt;child&gt; &amp; more' "$F" ||
+	fail "the red box does not hold the failed entry, escaped: $(grep -A3 'box failed' "$F" | head -5)"
+pass "a failed entry: in a red box on top of index.html, escaped"
+
+# The smallest detectable change beside each no change.
+want=$("$JQ" '[.entries[].metrics[].comparisons[] | select(.verdict == "no significant change" and .mde_pct != null)] | length' \
+	"$R/verdicts.json")
+got=$(grep -o '<td class="v same">no significant change<small>would detect &ge; [0-9.e+]*%</small>' "$H" | wc -l)
+[ "$want" -gt 0 ] && [ "$got" -eq "$want" ] ||
+	fail "index.html shows 'would detect' $got times, verdicts.json has $want mde_pct"
+pass "'would detect >= X%' beside each of the $want no-change verdicts with a figure"
+
 # Three sets: the forest plot has a row per metric and set.
 expect_exit 0 "$PTSTAT" report "$T/reports/three" "$T/base" "$T/new" "$T/base"
 jq_true "$T/reports/three/plots/plots.json" ".plots[0].rows == 2 * $judged" \
@@ -208,7 +233,7 @@ pass "three sets: $((2 * judged)) forest rows"
 
 expect_exit 0 "$PTSTAT" report --help
 for word in table.txt table.md table.csv verdicts.json kernbench.txt plots.json forest index.html \
-	--allow-mixed --title --jobs 'renamed into place'; do
+	--allow-mixed --title --jobs 'hidden directory'; do
 	grep -q -- "$word" "$T/out" || fail "report --help does not mention '$word'"
 done
 pass "report --help names every file and option"
