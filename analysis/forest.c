@@ -41,6 +41,7 @@ struct fp_row {
 	char *note;		/* right of the plot: "+4.48% [-2.10, +11.06]" */
 	double change, lo, hi;	/* percent of |baseline mean|; lo, hi NAN: no CI */
 	enum fp_class cls;
+	size_t group;		/* the metric's number: its sets share a shade */
 };
 
 struct forest {
@@ -79,7 +80,7 @@ static bool judged(const struct rp_row *r, const struct rp_test *t)
 }
 
 static void add_row(struct forest *fp, const struct rp_model *m, const struct rp_entry *ent,
-		    const struct rp_row *r, size_t k)
+		    const struct rp_row *r, size_t k, size_t group)
 {
 	const struct rp_test *t = &r->test[k];
 	double base = fabs(r->cell[0].s.mean);
@@ -92,6 +93,7 @@ static void add_row(struct forest *fp, const struct rp_model *m, const struct rp
 	row->lo = base > 0 && isfinite(t->ci_lo) ? t->ci_lo / base * 100 : NAN;
 	row->hi = base > 0 && isfinite(t->ci_hi) ? t->ci_hi / base * 100 : NAN;
 	row->cls = t->v == RP_BETTER ? FP_BETTER : t->v == RP_WORSE ? FP_WORSE : FP_SAME;
+	row->group = group;
 	if (isnan(row->lo))
 		row->note = rs_xasprintf("%+.2f%%", row->change);
 	else
@@ -105,14 +107,18 @@ static void add_row(struct forest *fp, const struct rp_model *m, const struct rp
  */
 static void collect(struct forest *fp, const struct rp_model *m)
 {
-	for (size_t i = 0; i < m->nentries; i++)
-		for (size_t j = 0; j < m->entries[i].nrows; j++)
-			for (size_t k = 1; k < m->nsets; k++) {
-				const struct rp_row *r = &m->entries[i].rows[j];
+	size_t group = 0;
 
+	for (size_t i = 0; i < m->nentries; i++)
+		for (size_t j = 0; j < m->entries[i].nrows; j++) {
+			const struct rp_row *r = &m->entries[i].rows[j];
+			size_t before = fp->n;
+
+			for (size_t k = 1; k < m->nsets; k++)
 				if (judged(r, &r->test[k]))
-					add_row(fp, m, &m->entries[i], r, k);
-			}
+					add_row(fp, m, &m->entries[i], r, k, group);
+			group += fp->n > before;
+		}
 }
 
 /*
@@ -258,11 +264,12 @@ static void write_script(FILE *f, const struct forest *fp, const struct rp_model
 		"set arrow 3 from %.17g, graph 0 to %.17g, graph 1 nohead lc rgb '#777777' dt 2\n",
 		fp->xmin, fp->xmax, fp->n, fmax(-mc, fp->xmin), fmin(mc, fp->xmax),
 		-mc, -mc, mc, mc);
-	/* Rows alternate in shade: fifty of them read along a line. */
-	for (size_t i = 0; i < fp->n; i += 2)
-		fprintf(f, "set object %zu rect from graph 0, first %g to graph 1, first %g "
-			"behind fc rgb '#f7f7f7' fs solid 1 noborder\n", 10 + i / 2,
-			y_of(fp, i) - 0.5, y_of(fp, i) + 0.5);
+	/* Metrics alternate in shade: fifty rows read along a line. */
+	for (size_t i = 0; i < fp->n; i++)
+		if (!(fp->rows[i].group & 1))
+			fprintf(f, "set object %zu rect from graph 0, first %g to graph 1, "
+				"first %g behind fc rgb '#f4f4f4' fs solid 1 noborder\n", 10 + i,
+				y_of(fp, i) - 0.5, y_of(fp, i) + 0.5);
 	tics(f, fp, "ytics", false);
 	tics(f, fp, "y2tics", true);
 	fprintf(f, "plot ");

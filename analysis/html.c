@@ -207,14 +207,16 @@ static const char style[] =
 "th, td { padding: 4px 10px; border-bottom: 1px solid #e6e6e6; text-align: left;\n"
 "  vertical-align: top; }\n"
 "thead th { background: #f3f4f6; border-bottom: 1px solid #cfd3d8; font-weight: 600; }\n"
-"td.num { text-align: right; white-space: nowrap; }\n"
-"table.cmp { width: 100%; }\n"
-"table.cmp td:first-child { width: 26%; }\n"
+"td.num { text-align: right; }\n"
+"table.cmp { width: 100%; table-layout: fixed; }\n"
+"table.cmp td:first-child { overflow-wrap: anywhere; }\n"
+"table.cmp.many { font-size: 13px; }\n"
+"td.chg { white-space: nowrap; }\n"
 "th.set { text-align: center; border-left: 2px solid #d0d4da; }\n"
 "td.first, th.first { border-left: 2px solid #d0d4da; }\n"
 "tr.paths td { background: #f6f8fb; color: #334; font-size: 13px; }\n"
 "tr.paths small { color: #667; display: block; }\n"
-"td.v { white-space: nowrap; font-weight: 600; }\n"
+"td.v { font-weight: 600; }\n"
 "td.v small { display: block; font-weight: normal; color: #666; }\n"
 ".better { color: #11652a; } td.better { background: #e2f4e6; }\n"
 ".worse { color: #a51c1c; } td.worse { background: #fde2e2; }\n"
@@ -245,7 +247,8 @@ static const char style[] =
 "input.toggle:checked + label:before { content: '\\25be  '; }\n"
 "input.toggle + label + .grid { display: none; }\n"
 "input.toggle:checked + label + .grid { display: grid; }\n"
-".grid { display: grid; grid-template-columns: repeat(3, 1fr); gap: 10px; margin-top: 8px; }\n"
+".grid { display: grid; grid-template-columns: repeat(2, 1fr); gap: 12px 16px;\n"
+"  margin-top: 8px; }\n"
 ".grid .fig { margin: 0; }\n"
 ".grid img { width: 100%; height: auto; border: 1px solid #e2e2e2; }\n"
 ".foot { margin-top: 36px; padding-top: 8px; border-top: 2px solid #e4e4e4; color: #333;\n"
@@ -539,8 +542,29 @@ static void entry_index(FILE *f, const struct rp_model *m)
 
 /* ---- one entry ------------------------------------------------------------ */
 
+/*
+ * Column widths, the same in every entry's table so that they line up:
+ * the metric and unit take 31% (23% with three sets or more), the rest
+ * goes to the sets, a compared set's four columns in the shares of their
+ * usual contents.
+ */
+static void entry_cols(FILE *f, const struct rp_model *m)
+{
+	static const double share[] = { 1.0, 0.55, 1.1, 1.15 };	/* mean, change, CI, verdict */
+	double name = m->nsets > 2 ? 17 : 24, unit = m->nsets > 2 ? 6 : 7;
+	double units = 1.0 + (double)(m->nsets - 1) * 3.8, w = (100 - name - unit) / units;
+
+	fprintf(f, "<colgroup><col style=\"width: %g%%\"><col style=\"width: %g%%\">", name,
+		unit);
+	for (size_t k = 0; k < m->nsets; k++)
+		for (size_t c = 0; c < (k ? 4u : 1u); c++)
+			fprintf(f, "<col style=\"width: %.2f%%\">", share[c] * w);
+	fputs("</colgroup>\n", f);
+}
+
 static void entry_head(FILE *f, const struct rp_model *m)
 {
+	entry_cols(f, m);
 	fputs("<thead><tr><th rowspan=\"2\">metric</th><th rowspan=\"2\">unit</th>", f);
 	for (size_t k = 0; k < m->nsets; k++) {
 		fprintf(f, "<th class=\"set\" colspan=\"%d\">", k ? 4 : 1);
@@ -602,7 +626,8 @@ static void verdict_cell(FILE *f, const struct rp_model *m, const struct rp_row 
 							t->v == RP_INFO ? RP_INFO : t->v));
 	esc(f, verdict_words(m, t, buf, sizeof(buf)));
 	if (t->v == RP_SAME && isfinite(mde))
-		fprintf(f, "<small>would detect &ge; %.2g%%</small>", mde);
+		fprintf(f, mde < 100 ? "<small>would detect &ge; %.2g%%</small>" :
+			"<small>would detect &ge; %.0f%%</small>", mde);
 	if (t->v == RP_SAME && t->mde_short && t->mde_reps)
 		fprintf(f, "<small>%zu reps per set to see %g%%</small>", t->mde_reps,
 			m->opt.min_change);
@@ -625,7 +650,7 @@ static void metric_row(FILE *f, const struct rp_model *m, const struct rp_row *r
 		free(ms);
 		if (!k)
 			continue;
-		el(f, "td", "num", pct(buf, sizeof(buf), t->change_pct));
+		el(f, "td", "num chg", pct(buf, sizeof(buf), t->change_pct));
 		ci = ci_pct(t, r->cell[0].s.mean);
 		el(f, "td", "num", ci);
 		free(ci);
@@ -660,34 +685,69 @@ static char *presence(const struct rp_model *m, const struct rp_entry *ent)
 }
 
 /* Bar and box plots of the entry, metric by metric, as plots.json lists them. */
-static void entry_plots(FILE *f, const struct ht_page *p, const struct rp_entry *ent,
-			const char *id, bool open)
+/* Is the metric better or worse in some set? */
+static bool metric_changed(const struct rp_model *m, const struct rp_entry *ent,
+			   const char *metric)
 {
-	size_t i, n = 0;
+	for (size_t j = 0; j < ent->nrows; j++) {
+		if (strcmp(ent->rows[j].name, metric))
+			continue;
+		for (size_t k = 1; k < m->nsets; k++)
+			if (ent->rows[j].test[k].v == RP_BETTER ||
+			    ent->rows[j].test[k].v == RP_WORSE)
+				return true;
+	}
+	return false;
+}
+
+static void plot_figure(FILE *f, const struct ht_page *p, json_t *pl)
+{
+	const char *kind = str_of(pl, "kind");
+
+	fputs("<div class=\"fig\">", f);
+	image(f, p, pl, true);
+	fputs("<div class=\"cap\"><code>", f);
+	esc(f, str_of(pl, "metric"));
+	fputs("</code>: ", f);
+	esc(f, !strcmp(kind, "bar") ? "the mean of each set, with its 95% confidence interval" :
+	       !strcmp(kind, "box") ? "every repetition" : kind);
+	fputs("</div></div>\n", f);
+}
+
+/*
+ * The entry's bar and box plots, as plots.json lists them (a metric's two
+ * side by side): those of a metric that changed shown at once, all of them
+ * behind a check box that shows and hides them (no script needed).
+ */
+static void entry_plots(FILE *f, const struct ht_page *p, const struct rp_entry *ent,
+			const char *id)
+{
+	size_t i, n = 0, nchanged = 0;
 	json_t *pl;
 
-	json_array_foreach(p->plots, i, pl)
-		n += !strcmp(str_of(pl, "entry"), ent->label);
-	if (!n)
-		return;
-	/* A check box shows and hides them: no script needed. */
-	fprintf(f, "<input type=\"checkbox\" class=\"toggle\" id=\"plots-%s\"%s>"
-		"<label class=\"toggle\" for=\"plots-%s\">%zu plot%s: the mean of each set "
-		"with its 95%% confidence interval, and every repetition</label>\n"
-		"<div class=\"grid\">\n", id, open ? " checked" : "", id, n, n == 1 ? "" : "s");
 	json_array_foreach(p->plots, i, pl) {
 		if (strcmp(str_of(pl, "entry"), ent->label))
 			continue;
-		fputs("<div class=\"fig\">", f);
-		image(f, p, pl, true);
-		fputs("<div class=\"cap\"><code>", f);
-		esc(f, str_of(pl, "metric"));
-		fputs("</code>: ", f);
-		esc(f, !strcmp(str_of(pl, "kind"), "bar") ? "mean per set" :
-		       !strcmp(str_of(pl, "kind"), "box") ? "every repetition" :
-		       str_of(pl, "kind"));
-		fputs("</div></div>\n", f);
+		n++;
+		nchanged += metric_changed(p->m, ent, str_of(pl, "metric"));
 	}
+	if (!n)
+		return;
+	if (nchanged) {
+		fputs("<div class=\"grid\">\n", f);
+		json_array_foreach(p->plots, i, pl)
+			if (!strcmp(str_of(pl, "entry"), ent->label) &&
+			    metric_changed(p->m, ent, str_of(pl, "metric")))
+				plot_figure(f, p, pl);
+		fputs("</div>\n", f);
+	}
+	fprintf(f, "<input type=\"checkbox\" class=\"toggle\" id=\"plots-%s\">"
+		"<label class=\"toggle\" for=\"plots-%s\">%s %zu plot%s of this entry: "
+		"per metric, the mean of each set and every repetition</label>\n"
+		"<div class=\"grid\">\n", id, id, n == 1 ? "the" : "all", n, n == 1 ? "" : "s");
+	json_array_foreach(p->plots, i, pl)
+		if (!strcmp(str_of(pl, "entry"), ent->label))
+			plot_figure(f, p, pl);
 	fputs("</div>\n", f);
 }
 
@@ -695,7 +755,6 @@ static void entry_section(FILE *f, const struct ht_page *p, size_t i)
 {
 	const struct rp_model *m = p->m;
 	const struct rp_entry *ent = &m->entries[i];
-	enum rp_verdict v = entry_verdict(m, ent);
 	char *id = entry_id(m, i), *pres = presence(m, ent);
 
 	fprintf(f, "<div class=\"entry\" id=\"%s\">\n<h3>", id);
@@ -710,7 +769,7 @@ static void entry_section(FILE *f, const struct ht_page *p, size_t i)
 		esc(f, pres);
 		fputs("</span>", f);
 	}
-	fputs("</h3>\n<table class=\"cmp\">\n", f);
+	fprintf(f, "</h3>\n<table class=\"cmp%s\">\n", m->nsets > 2 ? " many" : "");
 	entry_head(f, m);
 	fputs("<tbody>\n", f);
 	paths_row(f, m, ent);
@@ -727,7 +786,7 @@ static void entry_section(FILE *f, const struct ht_page *p, size_t i)
 		fputs("</ul>\n", f);
 	}
 	if (p->plots)
-		entry_plots(f, p, ent, id, v == RP_BETTER || v == RP_WORSE);
+		entry_plots(f, p, ent, id);
 	fputs("</div>\n", f);
 	free(id);
 	free(pres);

@@ -26,6 +26,12 @@ for set in base new; do
 done
 pass "two sets made with ptbench run (mmap-churn, pt-teardown; 3 reps each)"
 
+# valid_html FILE DESC: fail unless xmllint --html reads FILE without a word.
+valid_html() {
+	xmllint --html --noout "$1" 2>"$T/xml" || fail "$2: xmllint --html failed"
+	[ ! -s "$T/xml" ] || fail "$2 is not valid HTML: $(head -5 "$T/xml")"
+}
+
 # ---- the report -------------------------------------------------------------------
 
 R=$T/reports/r
@@ -64,10 +70,8 @@ pass "--alpha, --min-change, --correction reach every file; --format json; --tit
 # ---- index.html -------------------------------------------------------------------
 
 H=$R/index.html
-xmllint --html --noout "$H" 2>"$T/xml" || fail "xmllint --html failed on index.html"
-[ ! -s "$T/xml" ] || fail "index.html is not valid HTML: $(head -5 "$T/xml")"
-xmllint --html --noout "$R2/index.html" 2>"$T/xml" && [ ! -s "$T/xml" ] ||
-	fail "index.html with a title to escape is not valid HTML: $(head -5 "$T/xml")"
+valid_html "$H" index.html
+valid_html "$R2/index.html" "index.html with a title to escape"
 grep -q '^<!DOCTYPE html>' "$H" || fail "index.html lacks the HTML5 doctype"
 ! grep -qi '<script' "$H" || fail "index.html holds a script"
 for label in base new; do
@@ -196,8 +200,7 @@ expect_exit 0 "$PTSTAT" report "$T/reports/mixed" "$T/base" "$T/tcg" --allow-mix
 grep -q 'QEMU tcg, -cpu max, 2 vCPUs' "$T/reports/mixed/index.html" ||
 	fail "index.html does not say the set ran under TCG"
 grep -qi 'emulated' "$T/reports/mixed/index.html" || fail "index.html has no note on emulated timings"
-xmllint --html --noout "$T/reports/mixed/index.html" 2>"$T/xml" && [ ! -s "$T/xml" ] ||
-	fail "index.html with notes is not valid HTML: $(head -5 "$T/xml")"
+valid_html "$T/reports/mixed/index.html" "index.html with notes"
 pass "TCG mixed with native: exit 2 without --allow-mixed; with it, noted and the machine shown"
 
 # An entry that failed in the run: on top of the page, in the red box, escaped.
@@ -208,11 +211,12 @@ expect_exit 0 "$PTSTAT" compare "$T/base" "$T/failing"
 grep -q 'FAILED: fork-exit' "$T/out" || fail "ptstat compare does not name the failed entry: $(head -3 "$T/out")"
 expect_exit 0 "$PTSTAT" report "$T/reports/failing" "$T/base" "$T/failing"
 F=$T/reports/failing/index.html
-xmllint --html --noout "$F" 2>"$T/xml" && [ ! -s "$T/xml" ] ||
-	fail "index.html with a failed entry is not valid HTML: $(head -5 "$T/xml")"
+valid_html "$F" "index.html with a failed entry"
 box=$(grep -n 'class="box failed"' "$F" | head -1 | cut -d: -f1)
 sets=$(grep -n '<h2>Result sets</h2>' "$F" | head -1 | cut -d: -f1)
-[ -n "$box" ] && [ "$box" -lt "$sets" ] || fail "no red box above the sets for the failed entry"
+if [ -z "$box" ] || [ "$box" -ge "$sets" ]; then
+	fail "no red box above the sets for the failed entry"
+fi
 grep -q 'FAILED: fork-exit .*segfault in &lt;child&gt; &amp; more' "$F" ||
 	fail "the red box does not hold the failed entry, escaped: $(grep -A3 'box failed' "$F" | head -5)"
 pass "a failed entry: in a red box on top of index.html, escaped"
@@ -221,8 +225,9 @@ pass "a failed entry: in a red box on top of index.html, escaped"
 want=$("$JQ" '[.entries[].metrics[].comparisons[] | select(.verdict == "no significant change" and .mde_pct != null)] | length' \
 	"$R/verdicts.json")
 got=$(grep -o '<td class="v same">no significant change<small>would detect &ge; [0-9.e+]*%</small>' "$H" | wc -l)
-[ "$want" -gt 0 ] && [ "$got" -eq "$want" ] ||
+if [ "$want" -eq 0 ] || [ "$got" -ne "$want" ]; then
 	fail "index.html shows 'would detect' $got times, verdicts.json has $want mde_pct"
+fi
 pass "'would detect >= X%' beside each of the $want no-change verdicts with a figure"
 
 # Three sets: the forest plot has a row per metric and set.
