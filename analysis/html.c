@@ -201,6 +201,7 @@ static const char style[] =
 ".box { border-radius: 6px; padding: 10px 14px; margin: 12px 0; }\n"
 ".box p { margin: 4px 0; }\n"
 ".notes { background: #fff8e1; border: 1px solid #e8c96a; }\n"
+".notes.alarm { border: 2px solid #e0782a; }\n"
 ".failed { background: #fdecec; border: 2px solid #c62828; color: #7a1010; }\n"
 ".failed h2 { border: 0; margin: 0 0 6px; color: #b71c1c; font-size: 17px; }\n"
 "table { border-collapse: collapse; font-variant-numeric: tabular-nums; }\n"
@@ -299,7 +300,8 @@ static void notes_box(FILE *f, const struct rp_model *m)
 	}
 	if (!m->nset_notes)
 		return;
-	fputs("<div class=\"box notes\">\n", f);
+	/* Sets labelled as different free paths that counted the same one. */
+	fprintf(f, "<div class=\"box notes%s\">\n", m->same_path ? " alarm" : "");
 	for (size_t i = 0; i < m->nset_notes; i++) {
 		fputs("<p>", f);
 		esc(f, m->set_notes[i]);
