@@ -153,9 +153,21 @@ static double y_of(const struct forest *fp, size_t i)
 	return (double)(fp->n - i);
 }
 
+/* Bars cut at the border: an arrow head at each cut end. */
+static size_t count_cut(const struct forest *fp)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fp->n; i++)
+		n += (!isnan(fp->rows[i].lo) && fp->rows[i].lo < fp->xmin) +
+		     (!isnan(fp->rows[i].hi) && fp->rows[i].hi > fp->xmax);
+	return n;
+}
+
 /*
  * One data block per verdict (index 0, 1, 2; an empty one holds a single
- * NaN row so that the indices stay put), then the arrow heads of cut bars.
+ * NaN row so that the indices stay put), then the arrow heads of cut bars,
+ * if any: gnuplot 5.4 crashes on a labels block of nothing but NaN.
  */
 static void write_data(FILE *f, const struct forest *fp)
 {
@@ -187,7 +199,6 @@ static void write_data(FILE *f, const struct forest *fp)
 		if (!isnan(r->hi) && r->hi > fp->xmax)
 			fprintf(f, "%.17g %g \"\u25b6\"\n", fp->xmax, y_of(fp, i));
 	}
-	fprintf(f, "NaN NaN \"\"\n");
 }
 
 /* gnuplot reads a tic label as a format for the position: '%' is "%%". */
@@ -277,8 +288,10 @@ static void write_script(FILE *f, const struct forest *fp, const struct rp_model
 		fprintf(f, "%s'%s.dat' index %d using 2:1:3:4 with xerrorbars pt 7 ps 1.1 "
 			"lw 2 lc rgb '%s' title '%s'", c ? ", \\\n     " : "", base, c,
 			fp_classes[c].colour, fp_classes[c].name);
-	fprintf(f, ", \\\n     '%s.dat' index %d using 1:2:3 with labels font ',9' "
-		"textcolor rgb '#444444' notitle\n", base, FP_NCLASSES);
+	if (count_cut(fp))
+		fprintf(f, ", \\\n     '%s.dat' index %d using 1:2:3 with labels font ',9' "
+			"textcolor rgb '#444444' notitle", base, FP_NCLASSES);
+	fprintf(f, "\n");
 	fprintf(f, "set terminal svg size %d,%ld noenhanced font 'sans,10' "
 		"background rgb 'white'\n"
 		"set output '%s.svg'\n"

@@ -230,6 +230,21 @@ if [ "$want" -eq 0 ] || [ "$got" -ne "$want" ]; then
 fi
 pass "'would detect >= X%' beside each of the $want no-change verdicts with a figure"
 
+# Every bar inside the range (zero variance: no interval to cut), so no
+# arrow heads: gnuplot 5.4 crashed on an empty block of them.
+for v in 100 101; do
+	mkdir -p "$T/flat$v"
+	cp "$T/system.json" "$T/flat$v/"
+	"$JQ" --argjson v "$v" '.metrics |= map_values(.samples |= map($v))' \
+		"$T/base/mmap-churn.json" >"$T/flat$v/mmap-churn.json"
+done
+expect_exit 0 "$PTSTAT" report "$T/reports/flat" "$T/flat100" "$T/flat101"
+jq_true "$T/reports/flat/plots/plots.json" '.plots[0].kind == "forest" and .plots[0].rows >= 2' \
+	"zero variance: a forest plot"
+! grep -q 'with labels' "$T/reports/flat/plots/forest.gp" ||
+	fail "zero variance: the forest plot draws arrow heads of bars that are not cut"
+pass "a forest plot without a cut bar renders"
+
 # Three sets: the forest plot has a row per metric and set.
 expect_exit 0 "$PTSTAT" report "$T/reports/three" "$T/base" "$T/new" "$T/base"
 jq_true "$T/reports/three/plots/plots.json" ".plots[0].rows == 2 * $judged" \
