@@ -261,17 +261,17 @@ static const char style[] =
 
 static void page_head(FILE *f, const struct ht_page *p)
 {
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n"
 	      "<meta name=\"generator\" content=\"ptstat report (" PACKAGE_NAME " "
-	      PACKAGE_VERSION ")\">\n<title>", f);
+	      PACKAGE_VERSION ")\" />\n<title>", f);
 	esc(f, p->title);
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<div class=\"page\">\n<div class=\"head\">\n", style);
 	el(f, "h1", NULL, p->title);
 	fputs("\n<p class=\"meta\">", f);
 	esc(f, p->date);
-	fputs(" &middot; ptstat report, " PACKAGE_NAME " " PACKAGE_VERSION
-	      " &middot; baseline <strong>", f);
+	fputs(" &#183; ptstat report, " PACKAGE_NAME " " PACKAGE_VERSION
+	      " &#183; baseline <strong>", f);
 	esc(f, p->m->sets[0]->label);
 	fprintf(f, "</strong></p>\n<p class=\"meta\">Verdicts: Welch's t-test, p-values "
 		"adjusted with %s over %zu comparison%s, alpha = %g, minimum change "
@@ -379,7 +379,7 @@ static void sets_table(FILE *f, const struct rp_model *m)
 		if (rmin == rmax)
 			fprintf(f, "<td class=\"num\">%zu</td>", rmin);
 		else
-			fprintf(f, "<td class=\"num\">%zu&ndash;%zu</td>", rmin, rmax);
+			fprintf(f, "<td class=\"num\">%zu&#8211;%zu</td>", rmin, rmax);
 		fprintf(f, "<td class=\"num\">%zu</td>", s->nentries);
 		el(f, "td", NULL, s->dir);
 		fputs("</tr>\n", f);
@@ -487,7 +487,7 @@ static void image(FILE *f, const struct ht_page *p, json_t *plot, bool lazy)
 	href(f, p->plots_dir, str_of(plot, "png"));
 	fputs("\" alt=\"", f);
 	esc(f, str_of(plot, "title"));
-	fprintf(f, "\"%s></a>", lazy ? " loading=\"lazy\" width=\"960\" height=\"600\"" : "");
+	fprintf(f, "\"%s /></a>", lazy ? " loading=\"lazy\" width=\"960\" height=\"600\"" : "");
 }
 
 static void overview(FILE *f, const struct ht_page *p)
@@ -518,7 +518,7 @@ static void overview(FILE *f, const struct ht_page *p)
 		esc(f, m->sets[0]->label);
 		fprintf(f, " in percent of its mean (point) and the 95%% confidence interval of "
 			"the difference (bar), green better, red worse, grey no significant "
-			"change. Inside the shaded band (&plusmn;%g%%, --min-change) nothing is "
+			"change. Inside the shaded band (&#177;%g%%, --min-change) nothing is "
 			"judged. A bar cut at the border ends in an arrow head. Click for the "
 			"SVG.</div>\n</div>\n", m->opt.min_change);
 	} else {
@@ -556,11 +556,11 @@ static void entry_cols(FILE *f, const struct rp_model *m)
 	double name = m->nsets > 2 ? 17 : 24, unit = m->nsets > 2 ? 6 : 7;
 	double units = 1.0 + (double)(m->nsets - 1) * 3.8, w = (100 - name - unit) / units;
 
-	fprintf(f, "<colgroup><col style=\"width: %g%%\"><col style=\"width: %g%%\">", name,
+	fprintf(f, "<colgroup><col style=\"width: %g%%\" /><col style=\"width: %g%%\" />", name,
 		unit);
 	for (size_t k = 0; k < m->nsets; k++)
 		for (size_t c = 0; c < (k ? 4u : 1u); c++)
-			fprintf(f, "<col style=\"width: %.2f%%\">", share[c] * w);
+			fprintf(f, "<col style=\"width: %.2f%%\" />", share[c] * w);
 	fputs("</colgroup>\n", f);
 }
 
@@ -628,8 +628,8 @@ static void verdict_cell(FILE *f, const struct rp_model *m, const struct rp_row 
 							t->v == RP_INFO ? RP_INFO : t->v));
 	esc(f, verdict_words(m, t, buf, sizeof(buf)));
 	if (t->v == RP_SAME && isfinite(mde))
-		fprintf(f, mde < 100 ? "<small>would detect &ge; %.2g%%</small>" :
-			"<small>would detect &ge; %.0f%%</small>", mde);
+		fprintf(f, mde < 100 ? "<small>would detect &#8805; %.2g%%</small>" :
+			"<small>would detect &#8805; %.0f%%</small>", mde);
 	if (t->v == RP_SAME && t->mde_short && t->mde_reps)
 		fprintf(f, "<small>%zu reps per set to see %g%%</small>", t->mde_reps,
 			m->opt.min_change);
@@ -743,7 +743,7 @@ static void entry_plots(FILE *f, const struct ht_page *p, const struct rp_entry 
 				plot_figure(f, p, pl);
 		fputs("</div>\n", f);
 	}
-	fprintf(f, "<input type=\"checkbox\" class=\"toggle\" id=\"plots-%s\">"
+	fprintf(f, "<input type=\"checkbox\" class=\"toggle\" id=\"plots-%s\" />"
 		"<label class=\"toggle\" for=\"plots-%s\">%s %zu plot%s of this entry: "
 		"per metric, the mean of each set and every repetition</label>\n"
 		"<div class=\"grid\">\n", id, id, n == 1 ? "the" : "all", n, n == 1 ? "" : "s");
@@ -833,7 +833,7 @@ static void footer(FILE *f, const struct ht_page *p)
 
 	fputs("<div class=\"foot\">\n<h2 id=\"statistics\">How to read this report</h2>\n<dl>\n", f);
 	fputs("<dt>mean (sd)</dt><dd>The mean over the repetitions and the sample standard "
-	      "deviation (divided by n&nbsp;&minus;&nbsp;1).</dd>\n", f);
+	      "deviation (divided by n&#160;&#8722;&#160;1).</dd>\n", f);
 	fputs("<dt>change, 95% CI</dt><dd>The difference of the means against the "
 	      "baseline, and the 95% confidence interval of that difference (Welch's t "
 	      "distribution), both in percent of the baseline mean.</dd>\n", f);
@@ -847,7 +847,7 @@ static void footer(FILE *f, const struct ht_page *p)
 		"else is <span class=\"same\">no significant change</span>. <em>info</em> "
 		"metrics (counts such as tables freed or flushes per operation) are shown, "
 		"never judged.</dd>\n", m->ntests, m->opt.alpha, m->opt.min_change);
-	fprintf(f, "<dt>would detect &ge; X%%</dt><dd>Under \"no significant change\": "
+	fprintf(f, "<dt>would detect &#8805; X%%</dt><dd>Under \"no significant change\": "
 		"the smallest change, in percent of the baseline mean, that Welch's test "
 		"would have found with probability %g, given both sets' repetitions and "
 		"standard deviations, at the per-test level alpha/m = %g/%zu = %.2g (the "

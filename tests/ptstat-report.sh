@@ -26,10 +26,12 @@ for set in base new; do
 done
 pass "two sets made with ptbench run (mmap-churn, pt-teardown; 3 reps each)"
 
-# valid_html FILE DESC: fail unless xmllint --html reads FILE without a word.
+# valid_html FILE DESC: fail unless xmllint reads FILE without a word, as
+# HTML and as XML (polyglot markup: XML tools can read the page too).
 valid_html() {
 	xmllint --html --noout "$1" 2>"$T/xml" || fail "$2: xmllint --html failed"
 	[ ! -s "$T/xml" ] || fail "$2 is not valid HTML: $(head -5 "$T/xml")"
+	xmllint --noout "$1" 2>"$T/xml" || fail "$2 is not well-formed XML: $(head -5 "$T/xml")"
 }
 
 # ---- the report -------------------------------------------------------------------
@@ -224,7 +226,7 @@ pass "a failed entry: in a red box on top of index.html, escaped"
 # The smallest detectable change beside each no change.
 want=$("$JQ" '[.entries[].metrics[].comparisons[] | select(.verdict == "no significant change" and .mde_pct != null)] | length' \
 	"$R/verdicts.json")
-got=$(grep -o '<td class="v same">no significant change<small>would detect &ge; [0-9.e+]*%</small>' "$H" | wc -l)
+got=$(grep -o '<td class="v same">no significant change<small>would detect &#8805; [0-9.e+]*%</small>' "$H" | wc -l)
 if [ "$want" -eq 0 ] || [ "$got" -ne "$want" ]; then
 	fail "index.html shows 'would detect' $got times, verdicts.json has $want mde_pct"
 fi
