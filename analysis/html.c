@@ -718,8 +718,8 @@ static void plot_figure(FILE *f, const struct ht_page *p, json_t *pl)
 
 /*
  * The entry's bar and box plots, as plots.json lists them (a metric's two
- * side by side): those of a metric that changed shown at once, all of them
- * behind a check box that shows and hides them (no script needed).
+ * side by side), each once: those of a metric that changed shown at once,
+ * the others behind a check box that shows and hides them (no script).
  */
 static void entry_plots(FILE *f, const struct ht_page *p, const struct rp_entry *ent,
 			const char *id)
@@ -743,12 +743,17 @@ static void entry_plots(FILE *f, const struct ht_page *p, const struct rp_entry 
 				plot_figure(f, p, pl);
 		fputs("</div>\n", f);
 	}
+	if (n == nchanged)
+		return;
+	n -= nchanged;
 	fprintf(f, "<input type=\"checkbox\" class=\"toggle\" id=\"plots-%s\" />"
 		"<label class=\"toggle\" for=\"plots-%s\">%s %zu plot%s of this entry: "
 		"per metric, the mean of each set and every repetition</label>\n"
-		"<div class=\"grid\">\n", id, id, n == 1 ? "the" : "all", n, n == 1 ? "" : "s");
+		"<div class=\"grid\">\n", id, id, nchanged ? "the other" : n == 1 ? "the" : "all",
+		n, n == 1 ? "" : "s");
 	json_array_foreach(p->plots, i, pl)
-		if (!strcmp(str_of(pl, "entry"), ent->label))
+		if (!strcmp(str_of(pl, "entry"), ent->label) &&
+		    !metric_changed(p->m, ent, str_of(pl, "metric")))
 			plot_figure(f, p, pl);
 	fputs("</div>\n", f);
 }

@@ -125,7 +125,12 @@ mapfile -t refs < <(grep -o '\(src\|href\)="[^"#][^"]*"' "$H" | sed 's/^[a-z]*="
 for f in "${refs[@]}"; do
 	[ -e "$R/$f" ] || fail "index.html links to $f, which does not exist"
 done
-pass "plots.json: ${#files[@]} files, all there; index.html: ${#refs[@]} relative links, all there"
+# Every plot once on the page.
+for png in $("$JQ" -r '.plots[].png' "$R/plots/plots.json"); do
+	n=$(grep -c "<img src=\"plots/$png\"" "$H" || true)
+	[ "$n" -eq 1 ] || fail "index.html shows plots/$png $n times, want once"
+done
+pass "plots.json: ${#files[@]} files, all there; index.html: ${#refs[@]} relative links, all there, every plot once"
 
 # ---- whole or nothing -------------------------------------------------------------
 
