@@ -246,8 +246,11 @@ static const char style[] =
 "  margin-top: 8px; }\n"
 "label.toggle:before { content: '\\25b8  '; }\n"
 "input.toggle:checked + label:before { content: '\\25be  '; }\n"
-"input.toggle + label + .grid { display: none; }\n"
-"input.toggle:checked + label + .grid { display: grid; }\n"
+"input.toggle + label + .toggled { display: none; }\n"
+"input.toggle:checked + label + .toggled { display: block; }\n"
+"input.toggle:checked + label + .grid.toggled { display: grid; }\n"
+"pre { background: #f6f7f9; border: 1px solid #e2e4e8; padding: 8px 10px; overflow-x: auto;\n"
+"  font-size: 12px; line-height: 1.35; }\n"
 ".grid { display: grid; grid-template-columns: repeat(2, 1fr); gap: 12px 16px;\n"
 "  margin-top: 8px; }\n"
 ".grid .fig { margin: 0; }\n"
@@ -749,7 +752,7 @@ static void entry_plots(FILE *f, const struct ht_page *p, const struct rp_entry 
 	fprintf(f, "<input type=\"checkbox\" class=\"toggle\" id=\"plots-%s\" />"
 		"<label class=\"toggle\" for=\"plots-%s\">%s %zu plot%s of this entry: "
 		"per metric, the mean of each set and every repetition</label>\n"
-		"<div class=\"grid\">\n", id, id, nchanged ? "the other" : n == 1 ? "the" : "all",
+		"<div class=\"grid toggled\">\n", id, id, nchanged ? "the other" : n == 1 ? "the" : "all",
 		n, n == 1 ? "" : "s");
 	json_array_foreach(p->plots, i, pl)
 		if (!strcmp(str_of(pl, "entry"), ent->label) &&
@@ -821,6 +824,49 @@ static void scaling_section(FILE *f, const struct ht_page *p)
 		fputs("</code> against the task count</div></div>\n", f);
 	}
 	fputs("</div>\n", f);
+}
+
+/* ---- the text tables ---------------------------------------------------------- */
+
+/* The comparison as ptstat compare prints it in fmt, verbatim, behind a check box. */
+static void text_block(FILE *f, const struct rp_model *m, enum rp_format fmt,
+		       const char *id, const char *what)
+{
+	struct rp_model c = *m;
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *mf = open_memstream(&buf, &len);
+	int rc;
+
+	if (!mf)
+		return;
+	c.opt.format = fmt;
+	rc = rp_compare(mf, &c);
+	if (fclose(mf) || rc) {
+		free(buf);
+		return;
+	}
+	fprintf(f, "<input type=\"checkbox\" class=\"toggle\" id=\"%s\" />"
+		"<label class=\"toggle\" for=\"%s\">", id, id);
+	esc(f, what);
+	fputs("</label>\n<div class=\"toggled\">\n<pre>\n", f);
+	esc(f, buf);
+	if (len && buf[len - 1] != '\n')
+		fputc('\n', f);
+	fputs("</pre>\n</div>\n", f);
+	free(buf);
+}
+
+static void text_tables(FILE *f, const struct rp_model *m)
+{
+	fputs("<h2>For a patch mail</h2>\n<p>The comparison as text, to paste under a "
+	      "patch's cover letter: the same as <a href=\"table.txt\">table.txt</a> and "
+	      "<a href=\"kernbench.txt\">kernbench.txt</a>.</p>\n", f);
+	text_block(f, m, RP_TEXT, "text-table", "table.txt: per entry, mean (sd) per set, "
+		   "change and verdict");
+	fputs("<br />\n", f);
+	text_block(f, m, RP_KERNBENCH, "text-kernbench", "kernbench.txt: kernbench's "
+		   "layout, \"Average ... Run (std deviation)\"");
 }
 
 /* ---- the footer ------------------------------------------------------------ */
@@ -904,6 +950,7 @@ int ht_write(FILE *f, void *page)
 		entry_section(f, p, i);
 	if (p->plots)
 		scaling_section(f, p);
+	text_tables(f, m);
 	footer(f, p);
 	fputs("</div>\n</body>\n</html>\n", f);
 	return ferror(f) ? -1 : 0;

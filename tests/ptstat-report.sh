@@ -83,6 +83,14 @@ grep -q "ptbench $("$PTSTAT" --version | awk '{ print $NF }')" "$H" ||
 	fail "index.html does not give the version"
 grep -q 'alpha = 0.05, minimum change 2%' "$H" || fail "index.html does not give alpha and min-change"
 
+# The text tables verbatim, for a patch mail: the Nth <pre> block, unescaped.
+pre_block() {
+	awk -v n="$1" '/^<pre>$/ { k++; if (k == n) { on = 1; next } } /^<\/pre>$/ { on = 0 } on' "$H" |
+		sed 's/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&#39;/'"'"'/g; s/&amp;/\&/g'
+}
+pre_block 1 | cmp -s - "$R/table.txt" || fail "the first <pre> of index.html is not table.txt"
+pre_block 2 | cmp -s - "$R/kernbench.txt" || fail "the second <pre> of index.html is not kernbench.txt"
+
 # A verdict class per judged comparison, and as many of each as verdicts.json has.
 "$JQ" -r '[.entries[].metrics[].comparisons[].verdict] |
 	"\(map(select(. == "better")) | length) \(map(select(. == "worse")) | length) \(map(select(. == "no significant change")) | length)"' \
