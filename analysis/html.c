@@ -209,9 +209,9 @@ static const char style[] =
 "  vertical-align: top; }\n"
 "thead th { background: #f3f4f6; border-bottom: 1px solid #cfd3d8; font-weight: 600; }\n"
 "td.num { text-align: right; }\n"
-"table.cmp { width: 100%; table-layout: fixed; }\n"
-"table.cmp td:first-child { overflow-wrap: anywhere; }\n"
-"table.cmp.many { font-size: 13px; }\n"
+".cmp table { width: 100%; table-layout: fixed; }\n"
+".cmp td:first-child { overflow-wrap: anywhere; }\n"
+".cmp.many table { font-size: 13px; }\n"
 "td.chg { white-space: nowrap; }\n"
 "th.set { text-align: center; border-left: 2px solid #d0d4da; }\n"
 "td.first, th.first { border-left: 2px solid #d0d4da; }\n"
@@ -359,7 +359,7 @@ static void path_cell(FILE *f, const char *counted, const char *sysinfo)
 
 static void sets_table(FILE *f, const struct rp_model *m)
 {
-	fputs("<h2>Result sets</h2>\n<table class=\"sets\">\n<thead><tr><th>set</th>"
+	fputs("<h2>Result sets</h2>\n<table>\n<thead><tr><th>set</th>"
 	      "<th>kernel</th><th>TLB flush path</th><th>table free path</th>"
 	      "<th>machine</th><th>reps</th><th>entries</th><th>directory</th></tr></thead>\n"
 	      "<tbody>\n", f);
@@ -779,13 +779,14 @@ static void entry_section(FILE *f, const struct ht_page *p, size_t i)
 		esc(f, pres);
 		fputs("</span>", f);
 	}
-	fprintf(f, "</h3>\n<table class=\"cmp%s\">\n", m->nsets > 2 ? " many" : "");
+	/* The class on a wrapper: a bare <table> line is easy to find for a script. */
+	fprintf(f, "</h3>\n<div class=\"cmp%s\">\n<table>\n", m->nsets > 2 ? " many" : "");
 	entry_head(f, m);
 	fputs("<tbody>\n", f);
 	paths_row(f, m, ent);
 	for (size_t j = 0; j < ent->nrows; j++)
 		metric_row(f, m, &ent->rows[j]);
-	fputs("</tbody>\n</table>\n", f);
+	fputs("</tbody>\n</table>\n</div>\n", f);
 	if (ent->nnotes) {
 		fputs("<ul class=\"entry-notes\">\n", f);
 		for (size_t j = 0; j < ent->nnotes; j++) {
