@@ -306,7 +306,7 @@ static void notes_box(FILE *f, const struct rp_model *m)
 	/* Sets labelled as different free paths that counted the same one. */
 	fprintf(f, "<div class=\"box notes%s\">\n", m->same_path ? " alarm" : "");
 	for (size_t i = 0; i < m->nset_notes; i++) {
-		fputs("<p>", f);
+		fputs("<p class=\"notice\">", f);
 		esc(f, m->set_notes[i]);
 		fputs("</p>\n", f);
 	}
@@ -929,9 +929,7 @@ static void footer(FILE *f, const struct ht_page *p)
 		fputs("<li><a href=\"", f);
 		href(f, p->plots_dir, "plots.json");
 		fputs("\">plots/plots.json</a>: every plot with its PNG, SVG, gnuplot script "
-		      "and data, in <a href=\"", f);
-		href(f, p->plots_dir, "");
-		fputs("\">plots/</a></li>\n", f);
+		      "and data, in plots/</li>\n", f);
 	}
 	fputs("</ul>\n</div>\n", f);
 }
