@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "plot.h"
+#include "../common/result.h"
 
 /* Scripts up to this many are rendered one after the other: starting GNU
  * parallel (a Perl program) costs more than it saves. */
@@ -935,9 +936,9 @@ static int write_index(const struct plotter *p)
 	json_object_set_new(root, "schema", json_string("ptstat-plots/1"));
 	json_object_set_new(root, "sets", sets);
 	json_object_set_new(root, "plots", json_incref(p->plots));
-	rc = json_dump_file(root, path, JSON_INDENT(2));
+	rc = pt_json_write_atomic(path, root);
 	if (rc)
-		fprintf(stderr, "ptstat: cannot write %s\n", path);
+		fprintf(stderr, "ptstat: cannot write %s: %s\n", path, strerror(errno));
 	json_decref(root);
 	free(path);
 	return rc ? -1 : 0;

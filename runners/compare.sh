@@ -488,7 +488,7 @@ case $rc in
 2) exit 2 ;;
 *) fatal "ptstat report failed with exit status $rc" ;;
 esac
-note "report in $out (open $out/index.html)"
+# ptstat report said where the report is.
 if "$JQ" -e '.same_path == true' "$out/verdicts.json" >/dev/null 2>&1 &&
 	[ "$allow_same_path" -ne 1 ]; then
 	note "sets labelled as different free paths counted the same one (see the PATHS note on top of the report; --allow-same-path to accept)"
