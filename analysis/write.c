@@ -22,6 +22,8 @@ int pw_command(const char *name, int argc, char **argv)
 		return pw_record(argc, argv);
 	if (!strcmp(name, "set"))
 		return pw_set(argc, argv);
+	if (!strcmp(name, "check"))
+		return pw_check(argc, argv);
 	return -1;
 }
 
@@ -29,7 +31,8 @@ void pw_usage_lines(FILE *f)
 {
 	fputs("       ptstat merge -o OUT [--reps N] ROUND.json...\n"
 "       ptstat record kernbench --out DIR --label LABEL ... -- COMMAND...\n"
-"       ptstat set start|fail|ok|finish|vm DIR [options]\n", f);
+"       ptstat set start|fail|ok|finish|vm DIR [options]\n"
+"       ptstat check [--label LABEL] [--reps N] [-q] RESULT.json...\n", f);
 }
 
 static void vmsg(const char *prog, const char *fmt, va_list ap)

@@ -22,6 +22,7 @@ void pw_usage_lines(FILE *f);
 int pw_merge(int argc, char **argv);
 int pw_record(int argc, char **argv);
 int pw_set(int argc, char **argv);
+int pw_check(int argc, char **argv);
 
 /* ---- shared by the three ---------------------------------------------------- */
 

@@ -97,7 +97,7 @@ The result set OUT/LABEL/ holds:
                        RIP: that appeared during the run (empty: none; a
                        line starting with '#' says when the kernel log could
                        not be read)
-  meta.json            schema "ptbench-set/1" (ptstat set): suite, label,
+  meta.json            the set's record (ptstat set): suite, label,
                        reps, rounds, entries, started and finished, host,
                        kernel, CPUs, ptbench version, resumptions and the
                        failed entries
@@ -529,11 +529,9 @@ show_findings() {
 		(.warnings[]? | "run.sh: \($l): warning: \(.)")' "$2" >&2 || true
 }
 
-# Succeed when FILE ($1) is a ptbench/1 result labelled $2 with $3 repetitions.
-# shellcheck disable=SC2016 # jq program
+# Succeed when FILE ($1) is a valid result labelled $2 with $3 repetitions.
 valid_result() {
-	[ -f "$1" ] && "$JQ" -e --arg l "$2" --argjson n "$3" \
-		'.schema == "ptbench/1" and .label == $l and .params.reps == $n' "$1" >/dev/null 2>&1
+	[ -f "$1" ] && "$ptstat" check -q --label "$2" --reps "$3" -- "$1"
 }
 
 # done_already K: run K's result is there from an interrupted run.
@@ -567,8 +565,8 @@ check_output() {
 	if [ "${r_kind[$1]}" = kernbench ]; then
 		for f in "$partial/$lab"-*.json; do
 			[ -e "$f" ] || continue
-			"$JQ" -e '.schema == "ptbench/1"' "$f" >/dev/null 2>&1 ||
-				{ printf '%s: kernbench exited 0 but %s is not a ptbench/1 result\n' \
+			"$ptstat" check -- "$f" 2>>"$tmp/entry.err" ||
+				{ printf '%s: kernbench exited 0 but %s is not a valid result\n' \
 					"$PROG" "${f##*/}" >>"$tmp/entry.err" && return 1; }
 			n=$((n + 1))
 		done
@@ -579,8 +577,8 @@ check_output() {
 		: >"$partial/.$lab.kernbench-done"
 		return 0
 	fi
-	if ! "$JQ" -e '.schema == "ptbench/1"' "$partial/${r_file[$1]}" >/dev/null 2>&1; then
-		printf '%s: ptbench exited 0 but %s is not a ptbench/1 result\n' \
+	if ! "$ptstat" check -- "$partial/${r_file[$1]}" 2>>"$tmp/entry.err"; then
+		printf '%s: ptbench exited 0 but %s is not a valid result\n' \
 			"$PROG" "${r_file[$1]}" >>"$tmp/entry.err"
 		return 1
 	fi

@@ -139,3 +139,19 @@ refuse "vm: total_s missing" "total_s: '' is not a number" "$s" vm "$d" --facts 
 expect_exit 0 "$PTSTAT" set --help
 grep -q 'ptstat set vm DIR --facts FILE' "$T/out" || fail "set --help lacks the vm command"
 pass "set --help"
+
+# ptstat check: what the runners ask instead of testing the schema.
+expect_exit 0 "$PTBENCH" run mmap-churn --iterations 100 --reps 2 -q --label chk -o "$T/chk.json"
+expect_exit 0 "$PTSTAT" check --label chk --reps 2 "$T/chk.json"
+[ ! -s "$T/err" ] || fail "check of a valid result printed: $(cat "$T/err")"
+expect_exit 1 "$PTSTAT" check --label other "$T/chk.json"
+grep -qF "chk.json: label: 'chk', want 'other'" "$T/err" || fail "check --label: $(cat "$T/err")"
+expect_exit 1 "$PTSTAT" check --reps 3 "$T/chk.json"
+grep -qF "params.reps: 2, want 3" "$T/err" || fail "check --reps: $(cat "$T/err")"
+"$JQ" 'del(.metrics)' "$T/chk.json" >"$T/nometrics.json"
+expect_exit 1 "$PTSTAT" check "$T/chk.json" "$T/nometrics.json"
+grep -q 'nometrics.json: metrics' "$T/err" || fail "check of a result without metrics: $(cat "$T/err")"
+expect_exit 1 "$PTSTAT" check -q "$s"
+[ ! -s "$T/err" ] || fail "check -q printed: $(cat "$T/err")"
+expect_exit 2 "$PTSTAT" check --reps 0 "$T/chk.json"
+pass "check: a valid result 0 and silent; a wrong label, reps, a missing field 1 with the reason; -q silent; bad usage 2"
