@@ -113,8 +113,8 @@ kept), ptstat failed, or left a result file out (its messages say which);
 2 bad input (options, a set that does not exist, nothing to compare, a suite
 that 'ptbench plan' refuses, TCG sets mixed with others); 3 the report is
 written, but sets labelled as different free paths counted the same one;
-4 the report is written, but an entry failed in a run (it is listed at the
-top of the report).
+4 the report is written, but an entry failed in the run of a set (meta.json
+"failed"; the report lists it at its top).
 
 Environment:
   PTSTAT    the ptstat binary to use; when set, the set-up is skipped
@@ -144,7 +144,6 @@ results=
 allow_mixed=0
 allow_same_path=0
 question=
-entries_failed=0
 nargs=$#
 while [ "$#" -gt 0 ]; do
 	case $1 in
@@ -400,12 +399,6 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 			parallel --will-cite --jobs "$jobs" --halt now,fail=1 --line-buffer >&2 || prc=$?
 		rm -f -- "$rundir"/.side-*.sh
 		[ "$prc" -eq 0 ] || fatal "a side failed (see above); the sets done are in $rundir"
-		for name in "${side_names[@]}"; do
-			if [ -f "$rundir/$name/meta.json" ] &&
-				"$JQ" -e '(.failed // []) | length > 0' "$rundir/$name/meta.json" >/dev/null 2>&1; then
-				entries_failed=1
-			fi
-		done
 	else
 		for i in "${!side_cmds[@]}"; do
 			note "[$((i + 1))/${#side_cmds[@]}] ${side_names[i]}"
@@ -413,8 +406,7 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 			src=0
 			eval "${side_cmds[i]}" >&2 || src=$?
 			case $src in
-			0) ;;
-			3) entries_failed=1 ;;
+			0 | 3) ;;
 			*) fatal "the run of ${side_names[i]} failed (see above); the sets done are in $rundir" ;;
 			esac
 		done
@@ -494,7 +486,7 @@ if "$JQ" -e '.same_path == true' "$out/verdicts.json" >/dev/null 2>&1 &&
 	note "sets labelled as different free paths counted the same one (see the PATHS note on top of the report; --allow-same-path to accept)"
 	exit 3
 fi
-if [ "$entries_failed" -eq 1 ]; then
+if "$JQ" -e '(.failed // []) | length > 0' "$out/verdicts.json" >/dev/null 2>&1; then
 	note "an entry failed in a run: the report lists it at its top (FAILED)"
 	exit 4
 fi

@@ -172,6 +172,18 @@ grep -Eq '^  k-rcu +[^ ]+ +ipi \(counted[^)]*\) +rcu \(counted[^)]*\) ' "$T/diff
 	fail "the set table does not give k-rcu's counted paths: $(grep -m1 '^  k-rcu' "$T/differ/table.txt")"
 pass "labels against counts: the same counted path under two labels exits 3 and says so on top (--allow-same-path: 0); matching counts pass"
 
+# A set with an entry that failed in its run is compared all the same; the
+# report lists the entry on top and compare.sh exits 4.
+cp -r "$R/b" "$R/bf"
+"$JQ" '.failed = [{label: "gone", round: 1, status: 139, src: "x.suite:3",
+	messages: ["ptbench: simulated crash"]}]' "$R/b/meta.json" >"$R/bf/meta.json"
+expect_exit 4 "$COMPARE" "$R/a" "$R/bf" --out "$T/failed"
+grep -q '^FAILED: gone (round 1) in set bf (exit 139, x.suite:3): ptbench: simulated crash' \
+	"$T/failed/table.txt" || fail "the failed entry is not on top of table.txt: $(head -n 3 "$T/failed/table.txt")"
+grep -q 'FAILED: gone' "$T/failed/index.html" || fail "index.html does not list the failed entry"
+grep -q 'an entry failed in a run' "$T/err" || fail "compare.sh does not say an entry failed: $(cat "$T/err")"
+pass "a set with a failed entry: compared, listed on top of the report, exit 4"
+
 # ---- bad input ---------------------------------------------------------------------
 
 mkdir "$R/empty"
