@@ -100,6 +100,8 @@ static void usage(FILE *f)
 "  record    a result of an outside workload (kernbench) from its timings\n"
 "  set       a result set's meta.json (start, fail, ok, finish) and the vm\n"
 "            object of its system.json\n"
+"  check     whether files are valid results (with a given label and\n"
+"            repetitions): what the runners ask instead of reading the schema\n"
 "\n"
 "Formats (show and compare): text (the default), markdown, csv, json and\n"
 "kernbench. 'ptstat COMMAND --help' explains each command, its statistics and\n"
