@@ -152,14 +152,6 @@ static const char *verdict_words(const struct rp_model *m, const struct rp_test 
 	return buf;
 }
 
-static const char *pct(char *buf, size_t len, double x)
-{
-	if (isnan(x))
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%+.2f%%", x);
-	return buf;
-}
 
 /* "42304.9 (5273.2)", "42304.9 (n=1)", "-" */
 static char *mean_sd(const struct rp_cell *c)
@@ -174,16 +166,6 @@ static char *mean_sd(const struct rp_cell *c)
 			    rp_fmt_sig(b, sizeof(b), c->s.sd, 5));
 }
 
-/* The 95% CI of the difference in percent of the baseline mean. */
-static char *ci_pct(const struct rp_test *t, double base)
-{
-	char a[32], b[32];
-
-	if (isnan(t->ci_lo) || base == 0)
-		return rs_xstrdup("-");
-	return rs_xasprintf("[%s, %s]", pct(a, sizeof(a), t->ci_lo / fabs(base) * 100),
-			    pct(b, sizeof(b), t->ci_hi / fabs(base) * 100));
-}
 
 /* ---- the page's style ---------------------------------------------------- */
 
@@ -442,7 +424,7 @@ static void changes_list(FILE *f, const struct rp_model *m)
 				any = true;
 				fprintf(f, "<li><span class=\"%s\"><strong>%s</strong> %s</span> ",
 					verdict_class(t->v), verdict_class(t->v),
-					pct(b, sizeof(b), t->change_pct));
+					rp_fmt_pct(b, sizeof(b), t->change_pct));
 				fprintf(f, "<a href=\"#%s\">", id);
 				esc(f, ent->label);
 				fputs("</a> <code>", f);
@@ -655,8 +637,8 @@ static void metric_row(FILE *f, const struct rp_model *m, const struct rp_row *r
 		free(ms);
 		if (!k)
 			continue;
-		el(f, "td", "num chg", pct(buf, sizeof(buf), t->change_pct));
-		ci = ci_pct(t, r->cell[0].s.mean);
+		el(f, "td", "num chg", rp_fmt_pct(buf, sizeof(buf), t->change_pct));
+		ci = rp_fmt_ci_pct(t, r->cell[0].s.mean);
 		el(f, "td", "num", ci);
 		free(ci);
 		verdict_cell(f, m, r, t);

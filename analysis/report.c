@@ -96,7 +96,7 @@ static const char *fmt_p(char *buf, size_t len, double p)
 	return buf;
 }
 
-static const char *fmt_pct(char *buf, size_t len, double pct)
+const char *rp_fmt_pct(char *buf, size_t len, double pct)
 {
 	if (isnan(pct))
 		snprintf(buf, len, "-");
@@ -1717,14 +1717,14 @@ static size_t set_span(const struct layout *l, size_t k)
 }
 
 /* The CI of the difference, relative to the baseline mean like the change. */
-static char *fmt_ci(const struct rp_test *t, double base)
+char *rp_fmt_ci_pct(const struct rp_test *t, double base)
 {
 	char a[32], b[32];
 
 	if (isnan(t->ci_lo) || base == 0)
 		return rs_xstrdup("-");
-	return rs_xasprintf("[%s, %s]", fmt_pct(a, sizeof(a), t->ci_lo / fabs(base) * 100),
-			    fmt_pct(b, sizeof(b), t->ci_hi / fabs(base) * 100));
+	return rs_xasprintf("[%s, %s]", rp_fmt_pct(a, sizeof(a), t->ci_lo / fabs(base) * 100),
+			    rp_fmt_pct(b, sizeof(b), t->ci_hi / fabs(base) * 100));
 }
 
 static void compare_cells(const struct rp_model *m, const struct layout *l,
@@ -1738,11 +1738,11 @@ static void compare_cells(const struct rp_model *m, const struct layout *l,
 	grid_set(gr, c - 1, 1, cell(r, &r->cell[k]));
 	if (!k)
 		return;
-	grid_set(gr, c + C_CHANGE, 1, rs_xstrdup(fmt_pct(buf, sizeof(buf), t->change_pct)));
+	grid_set(gr, c + C_CHANGE, 1, rs_xstrdup(rp_fmt_pct(buf, sizeof(buf), t->change_pct)));
 	grid_set(gr, c + C_VERDICT, 1, rp_verdict_text(m, r, k, true));
 	if (l->extra <= C_CI)
 		return;
-	grid_set(gr, c + C_CI, 1, fmt_ci(t, r->cell[0].s.mean));
+	grid_set(gr, c + C_CI, 1, rp_fmt_ci_pct(t, r->cell[0].s.mean));
 	grid_set(gr, c + C_WELCH, 1, rs_xstrdup(fmt_p(buf, sizeof(buf), t->welch_p)));
 	grid_set(gr, c + C_MWU, 1, rs_xstrdup(fmt_p(buf, sizeof(buf), t->mwu_p)));
 	grid_set(gr, c + C_ADJ, 1, rs_xstrdup(fmt_p(buf, sizeof(buf), t->adj_p)));
@@ -2005,14 +2005,14 @@ static void md_compare_row(FILE *f, const struct rp_model *m, const struct rp_ro
 		free(ms);
 		if (!k)
 			continue;
-		fprintf(f, " %s | ", fmt_pct(buf, sizeof(buf), t->change_pct));
+		fprintf(f, " %s | ", rp_fmt_pct(buf, sizeof(buf), t->change_pct));
 		v = rp_verdict_text(m, r, k, false);
 		md_escape(f, v);
 		free(v);
 		fprintf(f, " |");
 		if (!m->opt.verbose)
 			continue;
-		ci = fmt_ci(t, r->cell[0].s.mean);
+		ci = rp_fmt_ci_pct(t, r->cell[0].s.mean);
 		fprintf(f, " %s | %s | %s | %s |", ci, fmt_p(p[0], 32, t->welch_p),
 			fmt_p(p[1], 32, t->mwu_p), fmt_p(p[2], 32, t->adj_p));
 		free(ci);

@@ -155,6 +155,11 @@ char *rp_footer_text(const struct rp_model *m);
 int rp_parse_format(const char *s, enum rp_format *f);
 const char *rp_correction_name(enum rp_correction c);
 
+/* "+1.25%", "-" for NAN. */
+const char *rp_fmt_pct(char *buf, size_t len, double pct);
+/* "[-1.20%, +3.40%]": t's CI in percent of |base|; "-" when none.  Caller frees. */
+char *rp_fmt_ci_pct(const struct rp_test *t, double base);
+
 /* x with sig significant digits, no exponent below 1e15; "-" for NAN. */
 const char *rp_fmt_sig(char *buf, size_t len, double x, int sig);
 

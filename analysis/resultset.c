@@ -104,27 +104,6 @@ static void bad(const char *file, const char *field, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* What a JSON value is, for "is a string, want a number" messages. */
-static const char *json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "?";
-}
 
 const char *rs_better_str(enum rs_better b)
 {
@@ -152,7 +131,7 @@ static const char *get_string(const char *file, const json_t *obj,
 		return NULL;
 	}
 	if (!json_is_string(v)) {
-		bad(file, field, "is %s, want a string", json_kind(v));
+		bad(file, field, "is %s, want a string", pt_json_kind(v));
 		return NULL;
 	}
 	if (nonempty && !*json_string_value(v)) {
@@ -172,7 +151,7 @@ static int get_count(const char *file, const json_t *v, const char *field,
 	double d;
 
 	if (!json_is_number(v)) {
-		bad(file, field, "is %s, want a whole number", json_kind(v));
+		bad(file, field, "is %s, want a whole number", pt_json_kind(v));
 		return -1;
 	}
 	d = json_number_value(v);
@@ -295,7 +274,7 @@ static int load_samples(const char *file, const char *name, const json_t *arr,
 	snprintf(field, sizeof(field), "metrics.%s.samples", name);
 	if (!json_is_array(arr)) {
 		bad(file, field, arr ? "is %s, want an array of numbers" : "missing",
-		    arr ? json_kind(arr) : "");
+		    arr ? pt_json_kind(arr) : "");
 		return -1;
 	}
 	*len = json_array_size(arr);
@@ -312,7 +291,7 @@ static int load_samples(const char *file, const char *name, const json_t *arr,
 			continue;
 		if (!json_is_number(v) || !isfinite(json_number_value(v))) {
 			snprintf(field, sizeof(field), "metrics.%s.samples[%zu]", name, i);
-			bad(file, field, "not a finite number or null (%s)", json_kind(v));
+			bad(file, field, "not a finite number or null (%s)", pt_json_kind(v));
 			return -1;
 		}
 		m->samples[m->n++] = json_number_value(v);
@@ -330,7 +309,7 @@ static int load_metric(const char *file, const char *name, const json_t *obj,
 	snprintf(field, sizeof(field), "metrics.%s", name);
 	m->name = rs_xstrdup(name);
 	if (!json_is_object(obj)) {
-		bad(file, field, "is %s, want an object", json_kind(obj));
+		bad(file, field, "is %s, want an object", pt_json_kind(obj));
 		return -1;
 	}
 	snprintf(field, sizeof(field), "metrics.%s.unit", name);
@@ -373,7 +352,7 @@ static int load_metrics(const char *file, const json_t *root, struct rs_entry *e
 	}
 	if (!json_is_object(metrics) || !json_object_size(metrics)) {
 		bad(file, "metrics", "is %s, want a non-empty object",
-		    json_is_object(metrics) ? "empty" : json_kind(metrics));
+		    json_is_object(metrics) ? "empty" : pt_json_kind(metrics));
 		return -1;
 	}
 	e->metrics = rs_xcalloc(json_object_size(metrics), sizeof(*e->metrics));
@@ -401,7 +380,7 @@ static int load_params(const char *file, const json_t *root, struct rs_entry *e)
 
 	if (!json_is_object(params)) {
 		bad(file, "params", params ? "is %s, want an object" : "missing",
-		    params ? json_kind(params) : "");
+		    params ? pt_json_kind(params) : "");
 		return -1;
 	}
 	e->params = json_incref(params);
@@ -428,7 +407,7 @@ static int check_command(const char *file, const json_t *command)
 	if (!command)
 		return 0;
 	if (!json_is_array(command)) {
-		bad(file, "command", "is %s, want an array of strings", json_kind(command));
+		bad(file, "command", "is %s, want an array of strings", pt_json_kind(command));
 		return -1;
 	}
 	json_array_foreach(command, i, v) {
@@ -436,7 +415,7 @@ static int check_command(const char *file, const json_t *command)
 			char field[64];
 
 			snprintf(field, sizeof(field), "command[%zu]", i);
-			bad(file, field, "is %s, want a string", json_kind(v));
+			bad(file, field, "is %s, want a string", pt_json_kind(v));
 			return -1;
 		}
 	}
@@ -451,7 +430,7 @@ static int check_kernel(const char *file, const json_t *kernel)
 	if (!kernel)
 		return 0;
 	if (!json_is_object(kernel)) {
-		bad(file, "kernel", "is %s, want an object", json_kind(kernel));
+		bad(file, "kernel", "is %s, want an object", pt_json_kind(kernel));
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -460,7 +439,7 @@ static int check_kernel(const char *file, const json_t *kernel)
 
 		if (v && !json_is_string(v) && !json_is_null(v)) {
 			snprintf(field, sizeof(field), "kernel.%s", keys[i]);
-			bad(file, field, "is %s, want a string", json_kind(v));
+			bad(file, field, "is %s, want a string", pt_json_kind(v));
 			return -1;
 		}
 	}
@@ -555,7 +534,7 @@ static int load_entry(const char *file, struct rs_entry *e)
 		return -1;
 	}
 	if (!json_is_object(root)) {
-		bad(file, NULL, "the document is %s, want an object", json_kind(root));
+		bad(file, NULL, "the document is %s, want an object", pt_json_kind(root));
 		goto out;
 	}
 	if (load_header(file, root, e) || load_params(file, root, e) ||
@@ -637,7 +616,7 @@ static void load_system(struct rs_set *set)
 		goto out;
 	}
 	if (!json_is_object(root)) {
-		bad(file, NULL, "the document is %s, want an object; ignored", json_kind(root));
+		bad(file, NULL, "the document is %s, want an object; ignored", pt_json_kind(root));
 		set->problems++;
 		json_decref(root);
 		goto out;
@@ -778,7 +757,7 @@ static void load_meta(struct rs_set *set)
 	}
 	failed = json_object_get(root, "failed");
 	if (failed && !json_is_array(failed) && !json_is_null(failed)) {
-		bad(file, "failed", "is %s, want an array; ignored", json_kind(failed));
+		bad(file, "failed", "is %s, want an array; ignored", pt_json_kind(failed));
 		set->problems++;
 	} else if (json_is_array(failed)) {
 		set->failed = rs_xcalloc(json_array_size(failed), sizeof(*set->failed));

@@ -30,7 +30,7 @@ static int bad(char *err, size_t len, const char *field, const char *fmt, ...)
 	return -1;
 }
 
-static const char *kind(const json_t *v)
+const char *pt_json_kind(const json_t *v)
 {
 	if (!v)
 		return "missing";
@@ -69,7 +69,7 @@ static int need(const json_t *obj, const char *key, json_type want, const char *
 		return 0;
 	if (!v)
 		return bad(err, len, field, "missing");
-	return bad(err, len, field, "is %s, want %s", kind(v), names[want]);
+	return bad(err, len, field, "is %s, want %s", pt_json_kind(v), names[want]);
 }
 
 static int check_strings(const json_t *arr, const char *field, char *err, size_t len)
@@ -79,7 +79,7 @@ static int check_strings(const json_t *arr, const char *field, char *err, size_t
 
 	json_array_foreach(arr, i, v)
 		if (!json_is_string(v))
-			return bad(err, len, field, "item %zu is %s, want a string", i, kind(v));
+			return bad(err, len, field, "item %zu is %s, want a string", i, pt_json_kind(v));
 	return 0;
 }
 
@@ -90,13 +90,13 @@ static int check_samples(const json_t *s, const char *field, size_t reps, bool n
 	json_t *v;
 
 	if (!json_is_array(s))
-		return bad(err, len, field, s ? "is %s, want an array" : "missing", kind(s));
+		return bad(err, len, field, s ? "is %s, want an array" : "missing", pt_json_kind(s));
 	if (json_array_size(s) != reps)
 		return bad(err, len, field, "has %zu values, but params.reps is %zu",
 			   json_array_size(s), reps);
 	json_array_foreach(s, i, v)
 		if (!json_is_number(v) && !(nulls && json_is_null(v)))
-			return bad(err, len, field, "item %zu is %s, want a number", i, kind(v));
+			return bad(err, len, field, "item %zu is %s, want a number", i, pt_json_kind(v));
 	return 0;
 }
 
@@ -107,7 +107,7 @@ static int check_metric(const char *name, const json_t *m, size_t reps, char *er
 
 	snprintf(field, sizeof(field), "metrics.%s", name);
 	if (!json_is_object(m))
-		return bad(err, len, field, "is %s, want an object", kind(m));
+		return bad(err, len, field, "is %s, want an object", pt_json_kind(m));
 	snprintf(field, sizeof(field), "metrics.%s.unit", name);
 	if (need(m, "unit", JSON_STRING, field, err, len))
 		return -1;
@@ -127,7 +127,7 @@ static int check_counter(const char *name, const json_t *c, size_t reps, char *e
 
 	snprintf(field, sizeof(field), "counters.%s", name);
 	if (!json_is_object(c))
-		return bad(err, len, field, "is %s, want an object", kind(c));
+		return bad(err, len, field, "is %s, want an object", pt_json_kind(c));
 	snprintf(field, sizeof(field), "counters.%s.supported", name);
 	if (need(c, "supported", JSON_TRUE, field, err, len))
 		return -1;
@@ -148,7 +148,7 @@ static int check_checks(const json_t *checks, char *err, size_t len)
 	json_array_foreach(checks, i, c) {
 		snprintf(field, sizeof(field), "checks[%zu]", i);
 		if (!json_is_object(c))
-			return bad(err, len, field, "is %s, want an object", kind(c));
+			return bad(err, len, field, "is %s, want an object", pt_json_kind(c));
 		snprintf(field, sizeof(field), "checks[%zu].name", i);
 		if (need(c, "name", JSON_STRING, field, err, len))
 			return -1;
@@ -189,7 +189,7 @@ static int check_header(const json_t *doc, size_t *reps, char *err, size_t len)
 	d = json_number_value(r);
 	if (!json_is_number(r) || !(d >= 1 && d <= 1e9 && d == floor(d)))
 		return bad(err, len, "params.reps", "is %s, want a whole number of at least 1",
-			   r && json_is_number(r) ? "out of range" : kind(r));
+			   r && json_is_number(r) ? "out of range" : pt_json_kind(r));
 	*reps = (size_t)d;
 	return 0;
 }
@@ -197,11 +197,11 @@ static int check_header(const json_t *doc, size_t *reps, char *err, size_t len)
 int pt_result_check(const json_t *doc, char *err, size_t len)
 {
 	const char *name;
-	size_t reps;
+	size_t reps = 0;	/* set by check_header when it succeeds */
 	json_t *v, *o;
 
 	if (!json_is_object(doc))
-		return bad(err, len, "the document", "is %s, want an object", kind(doc));
+		return bad(err, len, "the document", "is %s, want an object", pt_json_kind(doc));
 	if (check_header(doc, &reps, err, len) ||
 	    need(doc, "metrics", JSON_OBJECT, "metrics", err, len) ||
 	    need(doc, "counters", JSON_OBJECT, "counters", err, len) ||
@@ -222,10 +222,10 @@ int pt_result_check(const json_t *doc, char *err, size_t len)
 	/* Optional: older results and kernbench's have none. */
 	v = json_object_get(doc, "findings");
 	if (v && !json_is_null(v) && !json_is_object(v))
-		return bad(err, len, "findings", "is %s, want an object", kind(v));
+		return bad(err, len, "findings", "is %s, want an object", pt_json_kind(v));
 	v = json_object_get(doc, "paths");
 	if (v && !json_is_null(v) && !json_is_object(v))
-		return bad(err, len, "paths", "is %s, want an object or null", kind(v));
+		return bad(err, len, "paths", "is %s, want an object or null", pt_json_kind(v));
 	return 0;
 }
 
@@ -261,7 +261,7 @@ json_t *pt_json_read(const char *path, char *err, size_t len)
 		return NULL;
 	}
 	if (!json_is_object(doc)) {
-		bad(err, len, "the document", "is %s, want an object", kind(doc));
+		bad(err, len, "the document", "is %s, want an object", pt_json_kind(doc));
 		json_decref(doc);
 		return NULL;
 	}

@@ -69,6 +69,9 @@ void pt_now_iso(char *buf, size_t len);
  * results/README.md promises.  Returns the document, or NULL with
  * "FIELD: what is wrong" (or the parse error) in err.
  */
+/* What a JSON value is, for messages: "a string", "an object", "missing"... */
+const char *pt_json_kind(const json_t *v);
+
 json_t *pt_result_read(const char *path, char *err, size_t errlen);
 int pt_result_check(const json_t *doc, char *err, size_t errlen);
 
