@@ -269,19 +269,19 @@ case $prc in
 esac
 
 # The plan, one run per line, round 1 of every entry first: entry index,
-# round, kind, label, source, planned ms, result file, arguments (plain
-# words: the plan allows no blanks).
+# round, kind, label, source, planned ms, result file, repetitions,
+# arguments (plain words: the plan allows no blanks).
 # shellcheck disable=SC2016 # a jq program
 "$JQ" -r '[.entries | to_entries[] | .key as $i | .value as $e | $e.runs[] |
-	[$i, .round, $e.kind, $e.label, $e.src, .planned_ms, (.file // "-"),
+	[$i, .round, $e.kind, $e.label, $e.src, .planned_ms, (.file // "-"), (.reps // 0),
 	 (.args | join(" "))]] | sort_by(.[1], .[0])[] | @tsv' "$tmp/plan.json" >"$tmp/runs.tsv" ||
 	fatal "'ptbench plan' wrote a plan jq cannot read"
 read -r nent reps rounds ncpu plan_total < <("$JQ" -r \
 	'[(.entries | length), .reps, .rounds, .cpus, .planned_ms] | @tsv' "$tmp/plan.json")
 "$JQ" -j '.suite_text' "$tmp/plan.json" >"$tmp/suite.txt"
 
-r_entry=() r_round=() r_kind=() r_label=() r_src=() r_ms=() r_file=() r_args=()
-while IFS=$'\t' read -r i r kind lab src ms file args; do
+r_entry=() r_round=() r_kind=() r_label=() r_src=() r_ms=() r_file=() r_reps=() r_args=()
+while IFS=$'\t' read -r i r kind lab src ms file rreps args; do
 	r_entry+=("$i")
 	r_round+=("$r")
 	r_kind+=("$kind")
@@ -289,6 +289,7 @@ while IFS=$'\t' read -r i r kind lab src ms file args; do
 	r_src+=("$src")
 	r_ms+=("$ms")
 	r_file+=("$file")
+	r_reps+=("$rreps")
 	r_args+=("$args")
 done <"$tmp/runs.tsv"
 nruns=${#r_entry[@]}
@@ -542,22 +543,9 @@ done_already() {
 		return
 	fi
 	valid_result "$partial/$lab.json" "$lab" "$reps" ||
-		{ [ "$rounds" -gt 1 ] && valid_result "$partial/$file" "$lab" "$(run_reps "$1")"; }
+		{ [ "$rounds" -gt 1 ] && valid_result "$partial/$file" "$lab" "${r_reps[$1]}"; }
 }
 
-# run_reps K: the repetitions run K makes (its --reps).
-run_reps() {
-	local -a args=()
-	local j
-	read -r -a args <<<"${r_args[$1]}"
-	for ((j = 0; j < ${#args[@]}; j++)); do
-		if [ "${args[j]}" = --reps ]; then
-			printf '%s\n' "${args[j + 1]}"
-			return
-		fi
-	done
-	printf '0\n'
-}
 
 # check_output K: after run K exited 0, its results must be there.
 check_output() {
