@@ -787,17 +787,15 @@ static int cmp_names(const void *a, const void *b)
 
 /*
  * Every *.json of a set is a result except the set's own records:
- * system.json (ptbench sysinfo), meta.json and plan.json (runners/run.sh,
- * ptbench plan); hidden files are work in progress (run.sh's per-round
- * files).
+ * system.json (ptbench sysinfo) and meta.json (ptstat set); hidden files
+ * are work in progress (run.sh's per-round files).
  */
 static bool is_result_name(const char *name)
 {
 	size_t len = strlen(name);
 
 	return name[0] != '.' && len > 5 && !strcmp(name + len - 5, ".json") &&
-	       strcmp(name, "system.json") && strcmp(name, "meta.json") &&
-	       strcmp(name, "plan.json");
+	       strcmp(name, "system.json") && strcmp(name, "meta.json");
 }
 
 /* The result files of dir, sorted; NULL after a message on error. */
