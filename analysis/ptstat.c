@@ -487,22 +487,14 @@ static int set_value(struct args *a, enum opt_id id, const char *val)
 					   "kernbench, not '%s'", val);
 		return 0;
 	case O_ALPHA:
-		if (parse_number(val, &d) || !(d > 0 && d < 1))
-			return usage_error(a, "--alpha must be a number between 0 and 1, "
-					   "not '%s'", val);
-		a->ro.alpha = d;
-		return 0;
 	case O_MIN_CHANGE:
-		if (parse_number(val, &d) || d < 0)
-			return usage_error(a, "--min-change must be a percentage of at least "
-					   "0, not '%s'", val);
-		a->ro.min_change = d;
+	case O_CORRECTION: {
+		char err[160];
+
+		if (rp_stat_option(&a->ro, opts[id].name, val, err, sizeof(err)))
+			return usage_error(a, "%s", err);
 		return 0;
-	case O_CORRECTION:
-		if (strcmp(val, "bh") && strcmp(val, "holm"))
-			return usage_error(a, "--correction must be bh or holm, not '%s'", val);
-		a->ro.correction = strcmp(val, "holm") ? RP_BH : RP_HOLM;
-		return 0;
+	}
 	case O_OUTPUT:
 		if (!*val)
 			return usage_error(a, "-o needs a file name");
@@ -668,20 +660,6 @@ static int out_close(struct out *o, bool ok)
 
 /* ---- the commands ---------------------------------------------------------------- */
 
-/* Two sets from one directory would share a label: number the repeats. */
-static void unique_labels(struct rs_set **sets, size_t n)
-{
-	for (size_t k = 1; k < n; k++)
-		for (size_t j = 0; j < k; j++)
-			if (!strcmp(sets[k]->label, sets[j]->label)) {
-				char *l = rs_xasprintf("%s#%zu", sets[k]->label, k + 1);
-
-				free(sets[k]->label);
-				sets[k]->label = l;
-				break;
-			}
-}
-
 static int run(const struct args *a, struct rs_set **sets, struct out *out)
 {
 	struct rp_model *m = rp_build(sets, a->nsets, &a->ro);
@@ -707,33 +685,11 @@ static int run(const struct args *a, struct rs_set **sets, struct out *out)
 }
 
 /* Every set loaded, so that every problem is reported; NULL if one is missing. */
-static struct rs_set **load_sets(const struct args *a, unsigned *problems)
-{
-	struct rs_set **sets = rs_xcalloc(a->nsets, sizeof(*sets));
-	bool ok = true;
-
-	for (size_t k = 0; k < a->nsets; k++) {
-		sets[k] = rs_load(a->sets[k]);
-		if (sets[k])
-			*problems += sets[k]->problems;
-		else
-			ok = false;
-	}
-	if (ok) {
-		unique_labels(sets, a->nsets);
-		return sets;
-	}
-	for (size_t k = 0; k < a->nsets; k++)
-		rs_free(sets[k]);
-	free(sets);
-	return NULL;
-}
-
 static int command(enum cmd cmd, int argc, char **argv)
 {
 	struct args a = {
 		.cmd = cmd,
-		.ro = { .format = RP_TEXT, .alpha = 0.05, .min_change = 2, .correction = RP_BH },
+		.ro = RP_OPTIONS_DEFAULT,
 	};
 	struct rs_set **sets = NULL;
 	struct out out = { 0 };
@@ -757,7 +713,7 @@ static int command(enum cmd cmd, int argc, char **argv)
 		goto out;
 	if (cmd == CMD_PLOT && pl_make_dir(a.output))
 		goto out;
-	sets = load_sets(&a, &problems);
+	sets = rs_load_sets((const char *const *)a.sets, a.nsets, &problems);
 	if (!sets) {
 		out_close(&out, false);
 		goto out;

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -103,6 +104,43 @@ const char *rp_fmt_pct(char *buf, size_t len, double pct)
 	else
 		snprintf(buf, len, "%+.2f%%", pct);
 	return buf;
+}
+
+int rp_stat_option(struct rp_options *o, const char *name, const char *val, char *err,
+		   size_t errlen)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(val, &end);
+	if (!*val || *end || errno || !isfinite(d))
+		d = NAN;
+	if (!strcmp(name, "alpha")) {
+		if (!(d > 0 && d < 1)) {
+			snprintf(err, errlen, "--alpha must be a number between 0 and 1, not '%s'",
+				 val);
+			return -1;
+		}
+		o->alpha = d;
+	} else if (!strcmp(name, "min-change")) {
+		if (!(d >= 0)) {
+			snprintf(err, errlen, "--min-change must be a percentage of at least 0, "
+				 "not '%s'", val);
+			return -1;
+		}
+		o->min_change = d;
+	} else if (!strcmp(name, "correction")) {
+		if (strcmp(val, "bh") && strcmp(val, "holm")) {
+			snprintf(err, errlen, "--correction must be bh or holm, not '%s'", val);
+			return -1;
+		}
+		o->correction = strcmp(val, "holm") ? RP_BH : RP_HOLM;
+	} else {
+		snprintf(err, errlen, "no statistics option --%s", name);
+		return -1;
+	}
+	return 0;
 }
 
 int rp_parse_format(const char *s, enum rp_format *f)

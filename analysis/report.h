@@ -153,6 +153,17 @@ char *rp_verdict_text(const struct rp_model *m, const struct rp_row *r, size_t k
 char *rp_footer_text(const struct rp_model *m);
 
 int rp_parse_format(const char *s, enum rp_format *f);
+
+/*
+ * The options every judging command shares: name "alpha", "min-change" or
+ * "correction" with its value into o; -1 with the message ("--alpha must
+ * be ...") in err when the value is not one.
+ */
+int rp_stat_option(struct rp_options *o, const char *name, const char *val, char *err,
+		   size_t errlen);
+/* rp_options' defaults: alpha 0.05, --min-change 2%, Benjamini-Hochberg. */
+#define RP_OPTIONS_DEFAULT { .format = RP_TEXT, .alpha = 0.05, .min_change = 2, \
+			     .correction = RP_BH }
 const char *rp_correction_name(enum rp_correction c);
 
 /* "+1.25%", "-" for NAN. */

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,6 +259,7 @@ static void free_entry(struct rs_entry *e)
 	free(e->path_counts);
 	json_decref(e->params);
 	json_decref(e->kernel);
+	free(e->started);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -503,6 +505,8 @@ static int load_header(const char *file, const json_t *root, struct rs_entry *e)
 		return -1;
 	e->desc = entry_desc(json_object_get(root, "command"), e->bench);
 	e->kernel = json_incref(json_object_get(root, "kernel"));
+	s = json_string_value(json_object_get(root, "started"));
+	e->started = s ? rs_xstrdup(s) : NULL;
 	return load_paths(file, json_object_get(root, "paths"), e);
 }
 
@@ -597,6 +601,40 @@ static void load_accel(struct rs_set *set, const json_t *root)
 		set->tcg_threads = rs_xstrdup(thr);
 }
 
+/* The same configuration, the same 16 hex digits (FNV-1a, 64 bits). */
+static char *config_hash(const json_t *options)
+{
+	char *text = json_dumps(options, JSON_COMPACT | JSON_SORT_KEYS);
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (!text)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	free(text);
+	return rs_xasprintf("%016" PRIx64, h);
+}
+
+static char *dup_or_null(const json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	return s && *s ? rs_xstrdup(s) : NULL;
+}
+
+/* system.json's facts for the exports: host name, kernel version, config. */
+static void load_facts(struct rs_set *set, const json_t *root)
+{
+	const json_t *options = json_object_get(json_object_get(root, "config"), "options");
+
+	set->host = dup_or_null(json_object_get(root, "hostname"));
+	set->kversion = dup_or_null(json_object_get(json_object_get(root, "kernel"), "version"));
+	if (json_is_object(options) && json_object_size(options))
+		set->config_hash = config_hash(options);
+}
+
 static void load_system(struct rs_set *set)
 {
 	static const char *const fields[][2] = {
@@ -635,6 +673,7 @@ static void load_system(struct rs_set *set)
 	}
 	set_kernel(set, val[0], val[1], val[2]);
 	load_accel(set, root);
+	load_facts(set, root);
 	json_decref(root);
 out:
 	free(file);
@@ -671,6 +710,26 @@ static void kernel_from_entries(struct rs_set *set)
 			fprintf(stderr, "ptstat: warning: %s: kernel.release: %s, but the set "
 				"%s ran on %s\n", set->entries[i].file, rel, set->label,
 				set->kernel);
+	}
+}
+
+/* Without meta.json and system.json: the earliest start, the version. */
+static void facts_from_entries(struct rs_set *set)
+{
+	bool from_meta = set->started;
+
+	for (size_t i = 0; i < set->nentries; i++) {
+		const struct rs_entry *e = &set->entries[i];
+		const char *ver = entry_kernel(e, "version");
+
+		if (!set->kversion && ver && *ver)
+			set->kversion = rs_xstrdup(ver);
+		/* ISO 8601 UTC of one form: text order is time order. */
+		if (!from_meta && e->started &&
+		    (!set->started || strcmp(e->started, set->started) < 0)) {
+			free(set->started);
+			set->started = rs_xstrdup(e->started);
+		}
 	}
 }
 
@@ -755,6 +814,15 @@ static void load_meta(struct rs_set *set)
 		free(file);
 		return;
 	}
+	v = json_object_get(root, "started");
+	if (json_string_value(v) && *json_string_value(v))
+		set->started = rs_xstrdup(json_string_value(v));
+	v = json_object_get(root, "host");
+	if (json_string_value(v) && *json_string_value(v)) {
+		free(set->host);
+		set->host = rs_xstrdup(json_string_value(v));
+	}
+	set->suite = dup_or_null(json_object_get(json_object_get(root, "suite"), "name"));
 	failed = json_object_get(root, "failed");
 	if (failed && !json_is_array(failed) && !json_is_null(failed)) {
 		bad(file, "failed", "is %s, want an array; ignored", pt_json_kind(failed));
@@ -957,10 +1025,47 @@ struct rs_set *rs_load(const char *dir)
 		set->accel = rs_xstrdup("unknown");
 	load_meta(set);
 	kernel_from_entries(set);
+	facts_from_entries(set);
 	observed_paths(set);
 	return set;
 err:
 	rs_free(set);
+	return NULL;
+}
+
+/* Two sets from one directory would share a label: number the repeats. */
+static void unique_labels(struct rs_set **sets, size_t n)
+{
+	for (size_t k = 1; k < n; k++)
+		for (size_t j = 0; j < k; j++)
+			if (!strcmp(sets[k]->label, sets[j]->label)) {
+				char *l = rs_xasprintf("%s#%zu", sets[k]->label, k + 1);
+
+				free(sets[k]->label);
+				sets[k]->label = l;
+				break;
+			}
+}
+
+struct rs_set **rs_load_sets(const char *const *dirs, size_t n, unsigned *problems)
+{
+	struct rs_set **sets = rs_xcalloc(n ? n : 1, sizeof(*sets));
+	bool ok = true;
+
+	for (size_t k = 0; k < n; k++) {
+		sets[k] = rs_load(dirs[k]);
+		if (sets[k])
+			*problems += sets[k]->problems;
+		else
+			ok = false;
+	}
+	if (ok) {
+		unique_labels(sets, n);
+		return sets;
+	}
+	for (size_t k = 0; k < n; k++)
+		rs_free(sets[k]);
+	free(sets);
 	return NULL;
 }
 
@@ -980,6 +1085,11 @@ void rs_free(struct rs_set *set)
 	free(set->obs_flush);
 	free(set->accel);
 	free(set->tcg_threads);
+	free(set->started);
+	free(set->host);
+	free(set->suite);
+	free(set->kversion);
+	free(set->config_hash);
 	for (size_t i = 0; i < set->nfailed; i++)
 		free_failed(&set->failed[i]);
 	free(set->failed);

@@ -38,6 +38,7 @@ struct rs_entry {
 	size_t reps;
 	struct rs_metric *metrics;
 	size_t nmetrics;
+	char *started;		/* .started (ISO 8601 UTC), NULL if absent */
 	char *free_path;	/* .paths.free.path ("direct", "rcu", ...), NULL if absent */
 	char *flush_path;	/* .paths.flush.path, NULL if absent */
 	char *path_counts;	/* "4352 direct, 0 rcu tables; 69 IPI, 0 PV flushes", or NULL */
@@ -80,6 +81,21 @@ struct rs_set {
 	char *accel;
 	char *tcg_threads;
 	bool tcg;
+	/*
+	 * Facts the exports carry, NULL when no file says: started is
+	 * meta.json's "started", else the earliest result's; host is
+	 * meta.json's "host", else system.json's "hostname"; suite is
+	 * meta.json's suite.name; kversion is the kernel's version string
+	 * (uname -v); config_hash names the kernel configuration that
+	 * system.json recorded (16 hex digits of a 64-bit FNV-1a over its
+	 * options as compact JSON with sorted keys), so two sets built from
+	 * the same configuration carry the same hash.
+	 */
+	char *started;
+	char *host;
+	char *suite;
+	char *kversion;
+	char *config_hash;
 	struct rs_failed *failed;	/* meta.json's "failed" entries */
 	size_t nfailed;
 	struct rs_entry *entries;
@@ -95,6 +111,13 @@ struct rs_set {
  */
 struct rs_set *rs_load(const char *dir);
 void rs_free(struct rs_set *set);
+
+/*
+ * rs_load() of each directory, labels made unique ("base#2" for a second
+ * set from a directory of the same name) and their problems added to
+ * *problems; NULL when one of them does not load (it said why).
+ */
+struct rs_set **rs_load_sets(const char *const *dirs, size_t n, unsigned *problems);
 
 /*
  * "a: 6.18.44 pv-kvm rcu-free": how column headers and legends name a set;
