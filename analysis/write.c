@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../common/result.h"
+#include "export.h"
 #include "write.h"
 
 int pw_command(const char *name, int argc, char **argv)
@@ -24,6 +25,8 @@ int pw_command(const char *name, int argc, char **argv)
 		return pw_set(argc, argv);
 	if (!strcmp(name, "check"))
 		return pw_check(argc, argv);
+	if (!strcmp(name, "export"))
+		return px_export(argc, argv);
 	return -1;
 }
 
@@ -32,7 +35,8 @@ void pw_usage_lines(FILE *f)
 	fputs("       ptstat merge -o OUT [--reps N] ROUND.json...\n"
 "       ptstat record kernbench --out DIR --label LABEL ... -- COMMAND...\n"
 "       ptstat set start|fail|ok|finish|vm DIR [options]\n"
-"       ptstat check [--label LABEL] [--reps N] [-q] RESULT.json...\n", f);
+"       ptstat check [--label LABEL] [--reps N] [-q] RESULT.json...\n"
+"       ptstat export --format FORMAT [-o FILE] SET...\n", f);
 }
 
 static void vmsg(const char *prog, const char *fmt, va_list ap)

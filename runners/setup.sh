@@ -12,7 +12,7 @@ set -euo pipefail
 
 # The one list of Debian packages ptbench needs to build.
 PT_DEBIAN_PACKAGES=(
-	libhwloc-dev libpfm4-dev libjansson-dev libgsl-dev zlib1g-dev
+	libhwloc-dev libpfm4-dev libjansson-dev libgsl-dev zlib1g-dev libcurl4-openssl-dev
 	autoconf automake libtool autoconf-archive pkg-config make gcc
 	jq gnuplot-nox parallel shellcheck procps file libxml2-utils time
 )
@@ -25,6 +25,12 @@ PT_VM_PACKAGES=(qemu-system-x86 busybox-static cpio)
 # shellcheck disable=SC2034 # read by the scripts that source this file
 PT_KERNEL_BUILD_PACKAGES=(make gcc flex bison bc libelf-dev libssl-dev xz-utils jq patch)
 
+# What the dashboard tests use beyond the build's (installed by
+# runners/test.sh): the real InfluxDB 1.x and Pushgateway servers they start
+# on loopback, the JSON Schema validator for the KCIDB and BMF exports, and
+# Chromium to render the HTML pages headless.
+# shellcheck disable=SC2034 # read by the scripts that source this file
+PT_TEST_PACKAGES=(influxdb prometheus-pushgateway python3-jsonschema chromium curl)
 # Repository top, from this file's own location.
 PT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 

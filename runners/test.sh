@@ -266,8 +266,10 @@ summary() {
 
 # Every Debian package the tests use, not only the build's: the VM tests
 # boot kernels (QEMU, busybox-static, cpio), tests/build-kernel.sh patches
-# a tree (patch) and the kernel build tools.
-PT_DEBIAN_PACKAGES+=("${PT_VM_PACKAGES[@]}" "${PT_KERNEL_BUILD_PACKAGES[@]}")
+# a tree (patch) and the kernel build tools, the dashboard tests start
+# InfluxDB and the Pushgateway, validate with python3-jsonschema and render
+# HTML in Chromium.
+PT_DEBIAN_PACKAGES+=("${PT_VM_PACKAGES[@]}" "${PT_KERNEL_BUILD_PACKAGES[@]}" "${PT_TEST_PACKAGES[@]}")
 if ! pt_setup; then
 	count_failure "set-up (packages or build)"
 	summary
