@@ -45,6 +45,11 @@ static void esc(FILE *f, const char *s)
 	}
 }
 
+void ht_esc(FILE *f, const char *s)
+{
+	esc(f, s);
+}
+
 /* A relative link to dir/name, every byte outside [A-Za-z0-9._-] percent-encoded. */
 static void href(FILE *f, const char *dir, const char *name)
 {
@@ -241,6 +246,11 @@ static const char style[] =
 "  font-size: 14px; }\n"
 ".foot dt { font-weight: 600; margin-top: 8px; }\n"
 ".foot dd { margin: 2px 0 0 18px; }\n";
+
+const char *ht_css(void)
+{
+	return style;
+}
 
 /* ---- header, notes, the sets --------------------------------------------- */
 

@@ -22,4 +22,9 @@ struct ht_page {
 /* The page into f; 0, or non-zero when writing failed (a pt_write_atomic fill). */
 int ht_write(FILE *f, void *page);
 
+/* For other pages in the report's style (ptstat history): s escaped as text
+ * or attribute value, and the report's style sheet. */
+void ht_esc(FILE *f, const char *s);
+const char *ht_css(void);
+
 #endif

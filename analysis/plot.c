@@ -135,6 +135,11 @@ static void mean_ci(const struct rp_cell *c, double *lo, double *hi)
 	*hi = -w.ci_lo;
 }
 
+void pl_mean_ci(const struct rp_cell *c, double *lo, double *hi)
+{
+	mean_ci(c, lo, hi);
+}
+
 /* ---- files ------------------------------------------------------------------- */
 
 static FILE *open_in(const struct plotter *p, const char *base, const char *ext)
@@ -894,6 +899,13 @@ static int render(const struct plotter *p, long jobs)
 			return -1;
 	}
 	return check_images(p);
+}
+
+int pl_render(const char *dir, char **names, size_t n, long jobs)
+{
+	struct plotter p = { .dir = dir, .names = names, .nnames = n };
+
+	return render(&p, jobs);
 }
 
 /* ---- the directory and plots.json -------------------------------------------------------- */

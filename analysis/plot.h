@@ -36,6 +36,17 @@ void pl_stop(int sig);
 /* s as a gnuplot double-quoted string. */
 void pl_gp_str(FILE *f, const char *s);
 
+/* The 95% confidence interval of a cell's mean (t, n - 1 df); the mean itself when n < 2. */
+void pl_mean_ci(const struct rp_cell *c, double *lo, double *hi);
+
+/*
+ * Render dir/NAME.gp for each of the n names as pl_plot() does (one after
+ * the other, or GNU parallel with jobs at once for many) and check that
+ * each NAME.png and NAME.svg is there and not empty: 0, or -1 after a
+ * message.  pl_stop() stops it.
+ */
+int pl_render(const char *dir, char **names, size_t n, long jobs);
+
 /*
  * forest.c: DIR/BASE.dat and BASE.gp, one row per judged comparison (the
  * change against the baseline with its 95% confidence interval, coloured

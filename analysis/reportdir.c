@@ -104,7 +104,7 @@ struct where {
 	const char *base;
 };
 
-static int where_of(const char *dir, struct where *w)
+static int where_of(const char *prog, const char *dir, struct where *w)
 {
 	size_t len = strlen(dir);
 	char *slash;
@@ -121,7 +121,7 @@ static int where_of(const char *dir, struct where *w)
 		w->parent = rs_xstrdup("/");
 	}
 	if (!*w->base || !strcmp(w->base, ".") || !strcmp(w->base, "..")) {
-		fprintf(stderr, "ptstat report: '%s' is not a usable directory name\n", dir);
+		fprintf(stderr, "%s: '%s' is not a usable directory name\n", prog, dir);
 		return -1;
 	}
 	return 0;
@@ -134,7 +134,7 @@ static void where_free(struct where *w)
 }
 
 /* mkdir -p */
-static int make_parents(const char *path)
+static int make_parents(const char *prog, const char *path)
 {
 	char *p = rs_xstrdup(path);
 	struct stat st;
@@ -147,7 +147,7 @@ static int make_parents(const char *path)
 
 		*c = 0;
 		if (mkdir(p, 0777) && errno != EEXIST) {
-			fprintf(stderr, "ptstat report: cannot create %s: %s\n", p,
+			fprintf(stderr, "%s: cannot create %s: %s\n", prog, p,
 				strerror(errno));
 			rc = -1;
 			break;
@@ -157,7 +157,7 @@ static int make_parents(const char *path)
 			break;
 	}
 	if (!rc && (stat(path, &st) || !S_ISDIR(st.st_mode))) {
-		fprintf(stderr, "ptstat report: %s is not a directory\n", path);
+		fprintf(stderr, "%s: %s is not a directory\n", prog, path);
 		rc = -1;
 	}
 	free(p);
@@ -166,20 +166,25 @@ static int make_parents(const char *path)
 
 int rd_check(const char *dir)
 {
+	return rd_check_dir("ptstat report", dir);
+}
+
+int rd_check_dir(const char *prog, const char *dir)
+{
 	struct where w;
 	struct stat st;
 	int rc = -1;
 
-	if (where_of(dir, &w))
+	if (where_of(prog, dir, &w))
 		goto out;
 	if (!lstat(w.dir, &st) && !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "ptstat report: %s exists and is not a directory\n", w.dir);
+		fprintf(stderr, "%s: %s exists and is not a directory\n", prog, w.dir);
 		goto out;
 	}
-	if (make_parents(w.parent))
+	if (make_parents(prog, w.parent))
 		goto out;
 	if (access(w.parent, W_OK | X_OK)) {
-		fprintf(stderr, "ptstat report: cannot write in %s: %s\n", w.parent,
+		fprintf(stderr, "%s: cannot write in %s: %s\n", prog, w.parent,
 			strerror(errno));
 		goto out;
 	}
@@ -279,7 +284,7 @@ out:
  * tmp becomes dir: one exchange when dir exists, so that dir never lacks a
  * whole report; the old one is then at tmp, and removed.
  */
-static int swap_in(const char *tmp, const struct where *w)
+static int swap_in(const char *prog, const char *tmp, const struct where *w)
 {
 	char *aside;
 
@@ -311,26 +316,30 @@ static int swap_in(const char *tmp, const struct where *w)
 	free(aside);
 	return 0;
 fail:
-	fprintf(stderr, "ptstat report: cannot rename %s to %s: %s\n", tmp, w->dir,
+	fprintf(stderr, "%s: cannot rename %s to %s: %s\n", prog, tmp, w->dir,
 		strerror(errno));
 	return -1;
 }
 
-int rd_write(const struct rp_model *m, const struct rd_options *o)
+bool rd_stopped(void)
 {
-	struct table out = { m, o->format };
+	return caught;
+}
+
+int rd_build(const struct rd_writer *wr)
+{
 	struct where w;
 	struct guard g;
 	char *tmp = NULL;
 	mode_t mask;
 	int rc = 1;
 
-	if (where_of(o->dir, &w))
+	if (where_of(wr->prog, wr->dir, &w))
 		goto out_free;
 	tmp = rs_xasprintf("%s/.%s.XXXXXX", w.parent, w.base);
 	guard_on(&g);
 	if (!mkdtemp(tmp)) {
-		fprintf(stderr, "ptstat report: cannot create a directory in %s: %s\n",
+		fprintf(stderr, "%s: cannot create a directory in %s: %s\n", wr->prog,
 			w.parent, strerror(errno));
 		goto out;
 	}
@@ -338,12 +347,12 @@ int rd_write(const struct rp_model *m, const struct rd_options *o)
 	mask = umask(0);
 	umask(mask);
 	chmod(tmp, 0777 & ~mask);
-	if (fill_dir(m, o, tmp)) {
+	if (wr->fill(tmp, wr->arg) || caught) {
 		rm_tree(tmp);
 		goto out;
 	}
 	block_signals(true);
-	if (caught || swap_in(tmp, &w)) {
+	if (caught || swap_in(wr->prog, tmp, &w)) {
 		rm_tree(tmp);
 		block_signals(false);
 		goto out;
@@ -352,13 +361,8 @@ int rd_write(const struct rp_model *m, const struct rd_options *o)
 	rc = 0;
 	if (caught)
 		goto out;
-	if (fill_table(stdout, &out) || fflush(stdout)) {
-		fprintf(stderr, "ptstat report: writing the standard output failed: %s\n",
-			strerror(errno));
-		rc = 1;
-	}
-	fprintf(stderr, "ptstat report: the report is in %s (open %s/index.html)\n", w.dir,
-		w.dir);
+	if (wr->done)
+		rc = wr->done(w.dir, wr->arg);
 out:
 	guard_off(&g);
 	if (caught)
@@ -367,4 +371,42 @@ out_free:
 	where_free(&w);
 	free(tmp);
 	return rc;
+}
+
+struct report {
+	const struct rp_model *m;
+	const struct rd_options *o;
+};
+
+static int fill_report(const char *tmp, void *arg)
+{
+	const struct report *r = arg;
+
+	return fill_dir(r->m, r->o, tmp);
+}
+
+/* The comparison on standard output, and where the report is. */
+static int report_done(const char *dir, void *arg)
+{
+	const struct report *r = arg;
+	struct table out = { r->m, r->o->format };
+	int rc = 0;
+
+	if (fill_table(stdout, &out) || fflush(stdout)) {
+		fprintf(stderr, "ptstat report: writing the standard output failed: %s\n",
+			strerror(errno));
+		rc = 1;
+	}
+	fprintf(stderr, "ptstat report: the report is in %s (open %s/index.html)\n", dir,
+		dir);
+	return rc;
+}
+
+int rd_write(const struct rp_model *m, const struct rd_options *o)
+{
+	struct report r = { m, o };
+	struct rd_writer wr = { .prog = "ptstat report", .dir = o->dir, .fill = fill_report,
+				.done = report_done, .arg = &r };
+
+	return rd_build(&wr);
 }

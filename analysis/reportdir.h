@@ -32,4 +32,25 @@ int rd_check(const char *dir);
  */
 int rd_write(const struct rp_model *m, const struct rd_options *o);
 
+/*
+ * The same whole-or-nothing directory for another command (ptstat
+ * history): rd_check_dir() is rd_check() with prog in the messages;
+ * rd_build() makes the temporary sibling, has fill() write everything
+ * into it (0, or -1 after a message; between steps it stops early when
+ * rd_stopped() says a signal came), renames it into place and then calls
+ * done() (NULL: none) with the directory's name, signals still guarded.
+ * Returns 1 after a message (dir as it was), else done()'s status or 0.
+ */
+struct rd_writer {
+	const char *prog;	/* "ptstat history": the start of its messages */
+	const char *dir;
+	int (*fill)(const char *tmp, void *arg);
+	int (*done)(const char *dir, void *arg);
+	void *arg;
+};
+
+int rd_check_dir(const char *prog, const char *dir);
+int rd_build(const struct rd_writer *wr);
+bool rd_stopped(void);
+
 #endif
