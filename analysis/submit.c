@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -861,22 +862,37 @@ out:
 	free(path);
 }
 
-/* Temporary files of writers killed before their rename. */
+/*
+ * Temporary files (".NAME.XXXXXX", pt_write_atomic's) of writers killed
+ * before their rename.  Under the drain lock, one beside an existing item
+ * NAME is a killed drainer's rewrite: removed at once.  Another may be a
+ * submitter's new item being written right now (queueing takes no lock):
+ * removed only once it is STALE_TMP_S old.
+ */
 static void remove_stale(const char *dir)
 {
 	struct dirent *e;
-	struct stat st;
+	struct stat st, ist;
 	DIR *dp = opendir(dir);
 	time_t now = time(NULL);
 
 	if (!dp)
 		return;
 	while ((e = readdir(dp))) {
+		size_t n = strlen(e->d_name);
+		char item[NAME_MAX + 1];
+		bool rewrite = false;
+
 		if (e->d_name[0] != '.' || !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
 		    !strcmp(e->d_name, ".lock"))
 			continue;
-		if (!fstatat(dirfd(dp), e->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
-		    S_ISREG(st.st_mode) && now - st.st_mtime > STALE_TMP_S)
+		if (fstatat(dirfd(dp), e->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))
+			continue;
+		if (n > 8 && e->d_name[n - 7] == '.') {
+			snprintf(item, sizeof(item), "%.*s", (int)(n - 8), e->d_name + 1);
+			rewrite = !fstatat(dirfd(dp), item, &ist, AT_SYMLINK_NOFOLLOW);
+		}
+		if (rewrite || now - st.st_mtime > STALE_TMP_S)
 			unlinkat(dirfd(dp), e->d_name, 0);
 	}
 	closedir(dp);
