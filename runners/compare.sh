@@ -106,6 +106,17 @@ Report options:
                        (ptstat compare --min-change)
   --correction bh|holm multiple-comparison correction
                        (ptstat compare --correction)
+  --submit URL         once the report is written, send the sets to a
+                       dashboard with 'ptstat submit --to URL' (repeat for
+                       several): influx://HOST[:PORT]/DB,
+                       pushgateway://HOST[:PORT]/JOB,
+                       kcidb+https://HOST[:PORT]/PATH or dir:PATH (see
+                       'ptstat submit --help'); with the report's --alpha,
+                       --min-change, --correction and --allow-mixed, so the
+                       dashboards carry the report's verdicts. The spool and
+                       the token come from the environment (PTBENCH_SPOOL,
+                       PTBENCH_TOKEN or PTBENCH_TOKEN_FILE); a kcidb target
+                       without a token is refused before anything runs
   -h, --help           show this help and exit
 
 Exit status: 0 the report is written; 1 a run failed (its sets so far are
@@ -114,12 +125,17 @@ kept), ptstat failed, or left a result file out (its messages say which);
 that 'ptbench plan' refuses, TCG sets mixed with others); 3 the report is
 written, but sets labelled as different free paths counted the same one;
 4 the report is written, but an entry failed in the run of a set (meta.json
-"failed"; the report lists it at its top).
+"failed"; the report lists it at its top); 5 the report is written, but
+--submit did not deliver everything (items left queued in the spool, or
+rejected by a server: ptstat submit's messages say which; 3 and 4 win over
+5, after the same messages).
 
 Environment:
   PTSTAT    the ptstat binary to use; when set, the set-up is skipped
             (make check sets it)
   JQ        the jq to use (default: jq from PATH)
+  PTBENCH_SPOOL, PTBENCH_TOKEN, PTBENCH_TOKEN_FILE
+            read by ptstat submit (--submit)
 EOF
 }
 
@@ -144,12 +160,14 @@ results=
 allow_mixed=0
 allow_same_path=0
 question=
+submits=()
 nargs=$#
 while [ "$#" -gt 0 ]; do
 	case $1 in
 	--out | --format | --alpha | --min-change | --correction | --kernel | \
 		--variant | --suite | --reps | --rounds | --accel | --jobs | --results | \
-		--mem | --smp | --boot-timeout | --timeout | --tcg-threads | --question)
+		--mem | --smp | --boot-timeout | --timeout | --tcg-threads | --question | \
+		--submit)
 		# A --variant value may start with anything but '-'; append=-x is
 		# inside it.
 		if [ "$#" -lt 2 ] || [[ $2 == -* ]]; then
@@ -170,6 +188,7 @@ while [ "$#" -gt 0 ]; do
 		--jobs) jobs=$2 ;;
 		--results) results=$2 ;;
 		--question) question=$2 ;;
+		--submit) submits+=("$2") ;;
 		--mem | --smp | --boot-timeout | --timeout | --tcg-threads) vm_opts+=("$1" "$2") ;;
 		*) stat_opts+=("$1" "$2") ;;
 		esac
@@ -183,6 +202,7 @@ while [ "$#" -gt 0 ]; do
 		out_set=1
 		;;
 	--format=*) format=${1#*=} ;;
+	--submit=*) submits+=("${1#*=}") ;;
 	--alpha=* | --min-change=* | --correction=*) stat_opts+=("${1%%=*}" "${1#*=}") ;;
 	-h | --help)
 		usage
@@ -248,6 +268,19 @@ fi
 if [ "$out_set" -eq 1 ] && [ -z "$out" ]; then
 	die "--out needs a directory"
 fi
+# --submit: the form here, before any run; ptstat submit checks the rest
+# (and refuses with nothing sent) once the report is written.
+for url in "${submits[@]}"; do
+	case $url in
+	influx://?* | pushgateway://?* | dir:?*) ;;
+	kcidb+https://?* | kcidb+http://?*)
+		if [ -z "${PTBENCH_TOKEN:-}" ] && [ -z "${PTBENCH_TOKEN_FILE:-}" ]; then
+			die "--submit $url: a kcidb target needs a token: set PTBENCH_TOKEN or PTBENCH_TOKEN_FILE"
+		fi
+		;;
+	*) die "--submit '$url': want influx://HOST[:PORT]/DB, pushgateway://HOST[:PORT]/JOB, kcidb+https://HOST[:PORT]/PATH or dir:PATH" ;;
+	esac
+done
 
 # shellcheck source=SCRIPTDIR/setup.sh
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -480,6 +513,19 @@ case $rc in
 2) exit 2 ;;
 *) fatal "ptstat report failed with exit status $rc" ;;
 esac
+# --submit: the sets to the dashboards, with the report's statistics.
+submit_rc=0
+if [ "${#submits[@]}" -gt 0 ]; then
+	sargs=("${stat_opts[@]}")
+	[ "$allow_mixed" -eq 0 ] || sargs+=(--allow-mixed)
+	for url in "${submits[@]}"; do
+		sargs+=(--to "$url")
+	done
+	"$ptstat" submit "${sargs[@]}" -- "${dirs[@]}" || submit_rc=$?
+	if [ "$submit_rc" -ne 0 ]; then
+		note "ptstat submit exited with status $submit_rc: not everything reached the dashboards (see its messages above); the report is in $out"
+	fi
+fi
 # ptstat report said where the report is.
 if "$JQ" -e '.same_path == true' "$out/verdicts.json" >/dev/null 2>&1 &&
 	[ "$allow_same_path" -ne 1 ]; then
@@ -490,3 +536,4 @@ if "$JQ" -e '(.failed // []) | length > 0' "$out/verdicts.json" >/dev/null 2>&1;
 	note "an entry failed in a run: the report lists it at its top (FAILED)"
 	exit 4
 fi
+[ "$submit_rc" -eq 0 ] || exit 5
