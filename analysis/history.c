@@ -1028,7 +1028,7 @@ static json_t *json_strings(char *const *s, size_t n)
 
 static json_t *history_json(const struct history *h)
 {
-	json_t *root = json_object(), *cps = json_array(), *series = json_array(), *notes;
+	json_t *root = json_object(), *cps = json_array(), *series = json_array(), *notes, *mine;
 
 	for (size_t k = 0; k < h->m->nsets; k++)
 		for (size_t i = 0; i < h->ns; i++)
@@ -1049,7 +1049,9 @@ static json_t *history_json(const struct history *h)
 		json_array_append_new(series, o);
 	}
 	notes = json_strings(h->m->set_notes, h->m->nset_notes);
-	json_array_extend(notes, json_strings(h->notes, h->nnotes));
+	mine = json_strings(h->notes, h->nnotes);
+	json_array_extend(notes, mine);
+	json_decref(mine);
 	json_object_set_new(root, "schema", json_string(HI_SCHEMA));
 	json_object_set_new(root, "generator", json_string("ptstat history (" PACKAGE_NAME " "
 							     PACKAGE_VERSION ")"));
