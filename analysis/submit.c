@@ -373,12 +373,12 @@ static void free_token(char *tok)
 
 /* ---- items ----------------------------------------------------------------------- */
 
-/* What the token is sent as: "bearer" (KCIDB), "token" (InfluxDB), or none. */
+/* A request, before it is an item file of the spool. */
 struct item {
 	const char *method;
 	char *url;
 	const char *target;
-	const char *auth;	/* NULL, "bearer" or "token" */
+	const char *auth;	/* the token as "bearer" (KCIDB), "token" (InfluxDB), or NULL */
 	enum ex_format format;
 	json_t *sets;		/* the set labels */
 	char *body;

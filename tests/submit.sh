@@ -33,7 +33,10 @@ mkdir -p "$HOME"
 STANDIN=$top_srcdir/tests/http-standin.py
 
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
 }
 
 # wait_http URL CODE PID WHAT: until URL answers CODE (30 s at most), while PID lives.
@@ -102,6 +105,8 @@ prometheus-pushgateway --web.listen-address="127.0.0.1:$GPORT" --persistence.fil
 PG_PID=$!
 GURL=http://127.0.0.1:$GPORT
 wait_http "$GURL/-/ready" 200 "$PG_PID" pushgateway
+TO_INFLUX=influx://127.0.0.1:$IPORT/ptb
+TO_PG=pushgateway://127.0.0.1:$GPORT/ptbench
 pass "influxd ($(influxd version 2>/dev/null | head -1)) and the Pushgateway listen on loopback"
 
 SD=$T/standin
@@ -141,6 +146,7 @@ pass "three sets made with ptbench run (mmap-churn, pt-teardown; 3 reps each)"
 
 # ptstat's own figures: set, entry, metric, unit, mean.
 expect_exit 0 "$PTSTAT" compare "$T/base" "$T/new" "$T/later" --format json
+cp "$T/out" "$T/compare3.json"
 "$JQ" -r '.entries[] | .label as $e | .metrics[] | .name as $m | .unit as $u |
 	.per_set[] | select(.mean != null) | [.set, $e, $m, $u, .mean] | @tsv' "$T/out" >"$T/means.tsv"
 npoints() { awk -F'\t' -v s="$1" '$1 == s' "$T/means.tsv" | wc -l; }
@@ -248,10 +254,10 @@ nitems() { find "$1" -maxdepth 1 -name '*.json' | wc -l; }
 
 # ---- InfluxDB and the Pushgateway: one set, a comparison ----------------------------
 
-expect_exit 0 "$PTSTAT" submit --spool "$SP" --to "influx://127.0.0.1:$IPORT/ptb" \
-	--to "pushgateway://127.0.0.1:$GPORT/ptbench" "$T/base"
+expect_exit 0 "$PTSTAT" submit --spool "$SP" --to "$TO_INFLUX" \
+	--to "$TO_PG" "$T/base"
 no_items "$SP" "everything sent"
-grep -q "influx://127.0.0.1:$IPORT/ptb: sent influx \[\"base\"\] (HTTP 204)" "$T/err" ||
+grep -q "$TO_INFLUX: sent influx \[\"base\"\] (HTTP 204)" "$T/err" ||
 	fail "no word of the InfluxDB write: $(cat "$T/err")"
 [ "$(influx_count)" -eq "$N_BASE" ] || fail "InfluxDB holds $(influx_count) points, want $N_BASE"
 expected_means base >"$T/exp"
@@ -262,8 +268,8 @@ pushgateway_means >"$T/obs"
 same_values "$T/exp" "$T/obs" "the Pushgateway's means of set base"
 pass "one set into the Pushgateway: $(cat "$T/cmp.out")"
 
-expect_exit 0 "$PTSTAT" submit --spool "$SP" --to "influx://127.0.0.1:$IPORT/ptb" \
-	--to "pushgateway://127.0.0.1:$GPORT/ptbench" "$T/base" "$T/new"
+expect_exit 0 "$PTSTAT" submit --spool "$SP" --to "$TO_INFLUX" \
+	--to "$TO_PG" "$T/base" "$T/new"
 no_items "$SP" "the comparison sent"
 WANT=$((N_BASE + N_NEW))
 [ "$(influx_count)" -eq "$WANT" ] || fail "InfluxDB holds $(influx_count) points, want $WANT"
@@ -286,7 +292,8 @@ expect_exit 0 "$PTSTAT" compare "$T/base" "$T/new" --format json
 	else . end;
 	.entries[] | .label as $e | .metrics[] | .name as $m | .comparisons[] |
 	[$e, $m, (.verdict | word)] | @tsv' "$T/out" | sort >"$T/exp-verdicts"
-influx_query "SELECT \"entry\", \"metric\", \"change_pct\", \"verdict\" FROM ptbench WHERE \"set\" = 'new'"
+influx_query "SELECT \"entry\", \"metric\", \"change_pct\", \"verdict\" FROM ptbench
+	WHERE \"set\" = 'new'"
 "$JQ" -r '.results[0].series[0].values[] | select(.[3] != null) | [.[1], .[2], .[3]] | @tsv' \
 	"$T/q.json" >"$T/obs"
 same_values "$T/exp" "$T/obs" "InfluxDB's change_pct of set new"
@@ -297,19 +304,35 @@ pass "set new's change_pct ($(cat "$T/cmp.out")) and verdicts in InfluxDB are pt
 
 # The same set again: the same points, overwritten; the same groups, replaced.
 grep -c 'stat="mean"' "$T/metrics.txt" >"$T/pg-before"
-expect_exit 0 "$PTSTAT" submit --spool "$SP" --to "influx://127.0.0.1:$IPORT/ptb" \
-	--to "pushgateway://127.0.0.1:$GPORT/ptbench" "$T/base"
+expect_exit 0 "$PTSTAT" submit --spool "$SP" --to "$TO_INFLUX" \
+	--to "$TO_PG" "$T/base"
 [ "$(influx_count)" -eq "$WANT" ] || fail "base sent twice: InfluxDB holds $(influx_count) points, want $WANT"
 pushgateway_means >/dev/null
 [ "$(grep -c 'stat="mean"' "$T/metrics.txt")" -eq "$(cat "$T/pg-before")" ] ||
 	fail "base sent twice: the Pushgateway's series went from $(cat "$T/pg-before") to $(grep -c 'stat="mean"' "$T/metrics.txt")"
 pass "the same set sent twice: still $WANT points in InfluxDB, the same Pushgateway series"
 
+# --samples: a point per repetition, whose mean InfluxDB computes to ptstat's.
+expect_exit 0 "$PTSTAT" submit --spool "$SP" --samples --to "$TO_INFLUX" "$T/base"
+influx_query 'SELECT count("value") FROM ptbench_sample'
+got=$("$JQ" -r '.results[0].series[0].values[0][1]' "$T/q.json")
+want=$("$JQ" '[.entries[].metrics[].per_set[] | select(.set == "base") | .n] | add' \
+	"$T/compare3.json")
+[ "$got" -eq "$want" ] || fail "--samples: InfluxDB holds $got samples of base, want $want"
+[ "$(influx_count)" -eq "$WANT" ] || fail "--samples: the ptbench points went from $WANT to $(influx_count)"
+influx_query 'SELECT mean("value") FROM ptbench_sample WHERE "set" = '\''base'\''
+	GROUP BY "entry", "metric"'
+"$JQ" -r '.results[0].series[] | ["base", .tags.entry, .tags.metric, .values[0][1]] | @tsv' \
+	"$T/q.json" >"$T/obs"
+expected_means base >"$T/exp"
+same_values "$T/exp" "$T/obs" "InfluxDB's mean of base's samples"
+pass "--samples: $want sample points; InfluxDB's mean of them per metric is ptstat's ($(cat "$T/cmp.out"))"
+
 # ---- InfluxDB down: queued; back: flushed ---------------------------------------------
 
 stop_pid "$INFLUX_PID"
 INFLUX_PID=
-expect_exit 1 "$PTSTAT" submit --spool "$SP" --timeout 5 --to "influx://127.0.0.1:$IPORT/ptb" "$T/later"
+expect_exit 1 "$PTSTAT" submit --spool "$SP" --timeout 5 --to "$TO_INFLUX" "$T/later"
 grep -q "queued 1 item in $SP (server down?" "$T/err" || fail "no word of the queued item: $(cat "$T/err")"
 grep -q "they are sent by the next submit or by ptstat submit --flush" "$T/err" ||
 	fail "no word of how the queued item is sent: $(cat "$T/err")"
@@ -321,7 +344,7 @@ jq_true "$ITEM" '.schema == "ptbench-spool/1" and .method == "POST" and
 	"the queued item"
 cp "$T/err" "$T/queued.err"
 # Queued twice, it is one item (its name holds a hash of method, URL and body).
-expect_exit 1 "$PTSTAT" submit --spool "$SP" --timeout 5 --to "influx://127.0.0.1:$IPORT/ptb" "$T/later"
+expect_exit 1 "$PTSTAT" submit --spool "$SP" --timeout 5 --to "$TO_INFLUX" "$T/later"
 grep -q "already queued as $ITEM" "$T/err" || fail "the same submission again: $(cat "$T/err")"
 [ "$(nitems "$SP")" -eq 1 ] || fail "the same submission queued twice made $(nitems "$SP") items"
 jq_true "$ITEM" '.attempts == 2' "the item after a second failed attempt"
@@ -338,7 +361,7 @@ same_values "$T/exp" "$T/obs" "InfluxDB's means of set later, flushed"
 # A second flush finds nothing, and sending it again changes nothing.
 expect_exit 0 "$PTSTAT" submit --flush --spool "$SP"
 grep -q "nothing to send in $SP" "$T/err" || fail "an empty flush: $(cat "$T/err")"
-expect_exit 0 "$PTSTAT" submit --spool "$SP" --to "influx://127.0.0.1:$IPORT/ptb" "$T/later"
+expect_exit 0 "$PTSTAT" submit --spool "$SP" --to "$TO_INFLUX" "$T/later"
 [ "$(influx_count)" -eq "$WANT" ] || fail "later resent: $(influx_count) points, want $WANT"
 pass "InfluxDB restarted on its data: --flush exit 0, the spool empty, exactly $WANT points"
 
@@ -404,8 +427,8 @@ pass "SIGKILL mid-flush: both items pending and whole; the next flush sends them
 
 # Killed at random moments while the items are rewritten (503: attempts+1).
 standin 503 0 'overloaded'
-expect_exit 1 "$PTSTAT" submit --spool "$SP2" --to "$SDURL" --to "pushgateway://127.0.0.1:$SDPORT/j" \
-	"$T/base" "$T/new" "$T/later"
+expect_exit 1 "$PTSTAT" submit --spool "$SP2" --to "$SDURL" \
+	--to "pushgateway://127.0.0.1:$SDPORT/j" "$T/base" "$T/new" "$T/later"
 for delay in 0.001 0.003 0.005 0.008 0.01 0.015 0.02 0.03; do
 	"$PTSTAT" submit --flush --spool "$SP2" >/dev/null 2>&1 &
 	pid=$!
@@ -517,7 +540,8 @@ tail -n 1 "$SD/requests.jsonl" | "$JQ" -e --arg t "Bearer $TOKEN" '.headers.Auth
 ! grep -rqF "$TOKEN" "$SP" "$SP2" || fail "the token is in a spool"
 pass "KCIDB to a stand-in: Authorization: Bearer from the file; body = ptstat export's; the token not in the spool nor in any output"
 # An InfluxDB token goes as "Token".
-expect_exit 0 env PTBENCH_TOKEN_FILE="$T/token" "$PTSTAT" submit --spool "$SP3" --to "$SDURL" "$T/base"
+expect_exit 0 env PTBENCH_TOKEN_FILE="$T/token" "$PTSTAT" submit --spool "$SP3" --to "$SDURL" \
+	"$T/base"
 tail -n 1 "$SD/requests.jsonl" | "$JQ" -e --arg t "Token $TOKEN" '.headers.Authorization == $t' \
 	>/dev/null || fail "the InfluxDB token is not sent as 'Token'"
 pass "an InfluxDB target sends the token (PTBENCH_TOKEN_FILE) as 'Authorization: Token'"
@@ -542,14 +566,14 @@ bad_input "want influx://HOST" --to "influx://127.0.0.1:$IPORT" "$T/base"
 bad_input "no user or password" --to "influx://u:p@127.0.0.1:$IPORT/ptb" "$T/base"
 bad_input "needs a token" --to "$KURL" "$T/base"
 bad_input "token file" --token-file "$T/no-such-token" --to "$KURL" "$T/base"
-bad_input "no-such-set" --to "influx://127.0.0.1:$IPORT/ptb" "$T/no-such-set"
-bad_input "problem" --to "influx://127.0.0.1:$IPORT/ptb" "$T/base" "$T/broken"
-bad_input "unknown option" --to "influx://127.0.0.1:$IPORT/ptb" --bogus "$T/base"
+bad_input "no-such-set" --to "$TO_INFLUX" "$T/no-such-set"
+bad_input "problem" --to "$TO_INFLUX" "$T/base" "$T/broken"
+bad_input "unknown option" --to "$TO_INFLUX" --bogus "$T/base"
 bad_input "--origin" --origin Bad-Origin --to "$KURL" --token-file "$T/token" "$T/base"
-bad_input "--timeout" --timeout 0 --to "influx://127.0.0.1:$IPORT/ptb" "$T/base"
-bad_input "without a set" --to "influx://127.0.0.1:$IPORT/ptb"
+bad_input "--timeout" --timeout 0 --to "$TO_INFLUX" "$T/base"
+bad_input "without a set" --to "$TO_INFLUX"
 bad_input "no target" "$T/base"
-bad_input "--correction" --correction none --to "influx://127.0.0.1:$IPORT/ptb" "$T/base"
+bad_input "--correction" --correction none --to "$TO_INFLUX" "$T/base"
 [ "$(influx_count)" -eq "$WANT" ] || fail "bad input reached InfluxDB"
 pass "bad input (scheme, port, path, credentials, token, sets, options): exit 2, one message, nothing queued"
 
@@ -582,7 +606,7 @@ pass "dir:PATH: the six files, each ptstat export's document"
 COMPARE=$top_srcdir/runners/compare.sh
 export PTSTAT PTBENCH_SPOOL=$T/spool5
 rc=0
-"$COMPARE" "$T/base" "$T/new" --out "$T/report" --submit "influx://127.0.0.1:$IPORT/ptb" \
+"$COMPARE" "$T/base" "$T/new" --out "$T/report" --submit "$TO_INFLUX" \
 	--submit "dir:$T/upload/cmp" >"$T/out" 2>"$T/err" || rc=$?
 [ "$rc" -eq 0 ] || fail "compare.sh --submit: exit $rc: $(tail -5 "$T/err")"
 [ -s "$T/report/index.html" ] || fail "compare.sh --submit: no report"
