@@ -913,7 +913,8 @@ static json_t *json_options(const struct history *h)
 {
 	return json_pack("{s:s, s:o, s:o, s:f, s:f, s:s, s:b}",
 			 "mode", h->base >= 0 ? "baseline" : "window",
-			 "window", h->base >= 0 ? json_null() : json_integer((json_int_t)h->o->window),
+			 "window", h->base >= 0 ? json_null() :
+			 json_integer((json_int_t)h->o->window),
 			 "baseline", h->base >= 0 ? json_string(set_label(h, (size_t)h->base)) :
 			 json_null(),
 			 "alpha", h->o->ro.alpha, "min_change_pct", h->o->ro.min_change,
@@ -1260,8 +1261,8 @@ static void plot_script(FILE *f, const struct history *h, const struct hi_series
 			hi + (hi ? fabs(hi) * 0.1 : 1));
 	if (fmax(fabs(lo), fabs(hi)) >= 1e5 && fmax(fabs(lo), fabs(hi)) < 1e13)
 		fprintf(f, "set format y '%%.0f'\n");
-	/* A dotted line just before each change point. */
-	for (size_t k = 0; k < T; k++)
+	/* A dotted line just before each change point (not against a baseline). */
+	for (size_t k = 0; h->base < 0 && k < T; k++)
 		if (is_change(s->pt[k].v))
 			fprintf(f, "set arrow from %g, graph 0 to %g, graph 1 nohead dt 3 lw 1.5 "
 				"lc rgb '%s'\n", (double)k + 0.5, (double)k + 0.5,
@@ -1279,7 +1280,8 @@ static void plot_script(FILE *f, const struct history *h, const struct hi_series
 		if (blocks[b] < 0)
 			continue;
 		fprintf(f, ", \\\n     '%s.dat' index %d using 1:2 with points pt 6 ps 3 lw 2.5 "
-			"lc rgb '%s' title ", base, blocks[b], b == B_WORSE ? "#c62828" : "#2e7d32");
+			"lc rgb '%s' title ", base, blocks[b],
+			b == B_WORSE ? "#c62828" : "#2e7d32");
 		pl_gp_str(f, b == B_WORSE ? h->base >= 0 ? "worse than the baseline" :
 			  "change point: worse" : h->base >= 0 ? "better than the baseline" :
 			  "change point: better");
@@ -1509,7 +1511,7 @@ static void verdict_cell(FILE *f, const struct history *h, const struct hi_serie
 static void series_table(FILE *f, const struct history *h, const struct hi_series *s)
 {
 	fprintf(f, "<div class=\"hist\">\n<table>\n<thead><tr><th>run</th><th>started</th>"
-		"<th>kernel</th><th>mean (sd)</th><th>n</th><th>95%% CI of the mean</th>"
+		"<th>kernel</th><th>mean &#177; sd</th><th>n</th><th>95%% CI of the mean</th>"
 		"<th>change</th><th>%s</th><th>verdict</th></tr></thead>\n<tbody>\n",
 		h->base >= 0 ? "against" : "window");
 	for (size_t k = 0; k < h->m->nsets; k++) {
@@ -1626,7 +1628,7 @@ static void footer(FILE *f, const struct history *h)
 {
 	fputs("<div class=\"foot\">\n<h2 id=\"statistics\">How to read this page</h2>\n<dl>\n",
 	      f);
-	fputs("<dt>mean (sd), 95% CI of the mean</dt><dd>Over the repetitions of one run: "
+	fputs("<dt>mean &#177; sd, 95% CI of the mean</dt><dd>Over the repetitions of one run: "
 	      "the mean, the sample standard deviation (n&#160;&#8722;&#160;1) and the "
 	      "t-based confidence interval of the mean (the error bars of the plots).</dd>\n",
 	      f);

@@ -52,7 +52,8 @@ lower) DIR=worse BACK=better ;;
 higher) DIR=better BACK=worse ;;
 *) fail "the steadiest metric $METRIC has direction '$BETTER'" ;;
 esac
-pass "one real run (mmap-churn, pt-teardown; 8 reps): the step goes into $ENTRY $METRIC (cv $CV%, $BETTER is better, so +10% is $DIR)"
+pass "one real run (mmap-churn, pt-teardown; 8 reps): the step goes into $ENTRY $METRIC" \
+	"(cv $CV%, $BETTER is better, so +10% is $DIR)"
 
 # ---- the fixtures ---------------------------------------------------------------
 
@@ -77,8 +78,9 @@ make_sets() {
 				else .samples |= map(. * $f) end)' "$json" \
 				>"$T/$variant/$day/${json##*/}"
 		done
-		printf '{"schema": "ptbench-set/1", "label": "%s", "started": "2026-03-0%dT02:00:00Z", "host": "nightly-ci"}\n' \
-			"$day" "$((i + 2))" >"$T/$variant/$day/meta.json"
+		printf '{"schema": "ptbench-set/1", "label": "%s", %s, "host": "nightly-ci"}\n' \
+			"$day" "\"started\": \"2026-03-0$((i + 2))T02:00:00Z\"" \
+			>"$T/$variant/$day/meta.json"
 	done
 	for day in "$@"; do
 		"$JQ" --arg m "$METRIC" '.metrics[$m].samples |= map(. * 1.10)' \
@@ -138,7 +140,8 @@ jq_true "$O/history.json" '.options == {mode: "window", window: 5, baseline: nul
 jq_true "$O/history.json" '[.series[0].points[].against] ==
 	[[], ["mon"], ["mon", "tue"], ["mon", "tue", "wed"], ["mon", "tue", "wed", "thu"]]' \
 	"the windows of the runs"
-pass "no step: no change point; sets ordered by start time; $((4 * judged)) tests, every no change with its detectable change"
+pass "no step: no change point; sets ordered by start time; $((4 * judged)) tests," \
+	"every no change with its detectable change"
 
 # ---- a step in one run (Thursday), back on Friday -----------------------------------
 
@@ -154,11 +157,14 @@ jq_true "$O/history.json" '.change_points[0] | .against == ["mon", "tue", "wed"]
 # After the change point the window restarts at it: Friday against Thursday alone.
 jq_true "$O/history.json" '.change_points[1] | .against == ["thu"] and .adj_p < 0.05' \
 	"spike: friday against thursday alone"
+listed=$(grep -A3 '^Change points' "$O/history.txt")
 [ "$(grep -c '^  \(WORSE\|BETTER\) ' "$O/history.txt")" -eq 2 ] ||
-	fail "history.txt does not list two change points: $(grep -A3 '^Change points' "$O/history.txt")"
-grep -q "^  ${DIR^^} *+[0-9.]*% $ENTRY $METRIC (.*) at thu (2026-03-05T02:00:00Z) against mon..wed (3)" \
-	"$O/history.txt" || fail "history.txt: no $DIR change point at thu: $(grep -A3 '^Change points' "$O/history.txt")"
-pass "a step on thursday only: the change point there ($DIR, against mon..wed), and friday's return ($BACK, against thu alone), nothing else"
+	fail "history.txt does not list two change points: $listed"
+at="at thu (2026-03-05T02:00:00Z) against mon..wed (3)"
+grep -q "^  ${DIR^^} *+[0-9.]*% $ENTRY $METRIC (.*) $at" "$O/history.txt" ||
+	fail "history.txt: no $DIR change point at thu: $listed"
+pass "a step on thursday only: the change point there ($DIR, against mon..wed)," \
+	"and friday's return ($BACK, against thu alone), nothing else"
 
 # ---- a step that persists (Thursday and Friday) ---------------------------------------
 
@@ -197,7 +203,8 @@ grep -q '^Changes against the baseline mon: 2$' "$O/history.txt" ||
 # A later baseline: the runs before it are shown, not compared.
 expect_exit 0 "$PTSTAT" history "$T/h/base2" "${S[@]}" --baseline tue --format json
 cmp -s "$T/out" "$T/h/base2/history.json" || fail "--format json: stdout is not history.json"
-jq_true "$T/h/base2/history.json" '[.series[0].points[].verdict][0:2] == ["before baseline", "baseline"]' \
+jq_true "$T/h/base2/history.json" \
+	'[.series[0].points[].verdict][0:2] == ["before baseline", "baseline"]' \
 	"--baseline tue: monday before it, tuesday the baseline"
 pass "--baseline mon: thursday and friday both $DIR against monday; --format json"
 
@@ -207,17 +214,20 @@ O=$T/h/step
 mapfile -t files < <("$JQ" -r '.series[].plot | select(. != null) | .png, .svg, .script, .data' \
 	"$O/history.json")
 [ "${#files[@]}" -eq $((4 * judged)) ] ||
-	fail "history.json lists ${#files[@]} plot files, want 4 per judged metric ($((4 * judged)))"
+	fail "history.json lists ${#files[@]} plot files, want 4 per judged metric" \
+		"($((4 * judged)))"
 for f in "${files[@]}"; do
 	[ -s "$O/$f" ] || fail "history.json lists $f, which is missing or empty"
 done
 png=$("$JQ" -r --arg id "$SERIES" '.series[] | select(.id == $id) | .plot.png' "$O/history.json")
 [ "$(od -An -tx1 -N8 "$O/$png" | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "$png is not a PNG"
-xmllint --noout "$O/${png%.png}.svg" 2>"$T/xml" || fail "the SVG is not well-formed: $(head -3 "$T/xml")"
+xmllint --noout "$O/${png%.png}.svg" 2>"$T/xml" ||
+	fail "the SVG is not well-formed: $(head -3 "$T/xml")"
 # The change point is marked: a block of worse or better points at x = 4 (thursday).
 grep -q "change point: $DIR" "$O/${png%.png}.gp" || fail "the plot does not mark the change point"
 awk '/^# change points: '"$DIR"'/ { on = 1; next } on && NF { print $1; exit }' \
-	"$O/${png%.png}.dat" | grep -qx 4 || fail "the plot's change point is not at thursday (x = 4)"
+	"$O/${png%.png}.dat" | grep -qx 4 ||
+	fail "the plot's change point is not at thursday (x = 4)"
 pass "plots: ${#files[@]} files, all there; the change point marked at thursday"
 
 # valid_html FILE DESC: xmllint reads FILE without a word, as HTML and as XML.
@@ -235,15 +245,20 @@ img_line=$(grep -n '<img ' "$H" | head -1 | cut -d: -f1)
 if [ -z "$cp_line" ] || [ -z "$img_line" ] || [ "$cp_line" -ge "$img_line" ]; then
 	fail "index.html does not list the change points before the plots"
 fi
-grep -q "<li><span class=\"$DIR\"><strong>$DIR</strong> [+-][0-9.]*%</span> at <strong>thu</strong>.*href=\"#$SERIES\"" \
-	"$H" || fail "index.html does not list thursday's change point linking to its metric"
-[ "$(grep -c '<tr class="cp">' "$H")" -eq 1 ] || fail "index.html marks $(grep -c '<tr class="cp">' "$H") rows as change points, want 1"
-mapfile -t refs < <(grep -o '\(src\|href\)="[^"#][^"]*"' "$H" | sed 's/^[a-z]*="//; s/"$//' | sort -u)
+want="<li><span class=\"$DIR\"><strong>$DIR</strong> [+-][0-9.]*%</span> at <strong>thu</strong>"
+grep -q "$want.*href=\"#$SERIES\"" "$H" ||
+	fail "index.html does not list thursday's change point linking to its metric"
+n=$(grep -c '<tr class="cp">' "$H" || true)
+[ "$n" -eq 1 ] || fail "index.html marks $n rows as change points, want 1"
+mapfile -t refs < <(grep -o '\(src\|href\)="[^"#][^"]*"' "$H" |
+	sed 's/^[a-z]*="//; s/"$//' | sort -u)
 for f in "${refs[@]}"; do
 	[ -e "$O/$f" ] || fail "index.html links to $f, which does not exist"
 done
-[ "$(grep -c '<img src="plots/' "$H")" -eq "$judged" ] || fail "index.html does not show $judged plots"
-pass "index.html: valid HTML, the change point listed first, ${#refs[@]} relative links all there, $judged plots"
+[ "$(grep -c '<img src="plots/' "$H")" -eq "$judged" ] ||
+	fail "index.html does not show $judged plots"
+pass "index.html: valid HTML, the change point listed first," \
+	"${#refs[@]} relative links all there, $judged plots"
 
 # Options reach the files; the title is escaped.
 expect_exit 0 "$PTSTAT" history "$T/h/opts" "${S[@]}" --window 2 --alpha 0.01 --min-change 5 \
@@ -266,7 +281,8 @@ expect_exit 0 "$PTSTAT" history "$T/h/undated" "${U[@]}"
 jq_true "$T/h/undated/history.json" '[.sets[].label] == ["fri", "mon", "thu", "tue", "wed"] and
 	.order == "command line" and any(.notes[]; test("no start time for wed"))' \
 	"a set without a start time: command-line order, noted"
-grep -q 'command-line order' "$T/h/undated/history.txt" || fail "history.txt does not note the order"
+grep -q 'command-line order' "$T/h/undated/history.txt" ||
+	fail "history.txt does not note the order"
 pass "a set without a usable start time: command-line order, and a note"
 
 # ---- bad input: exit 2, the old OUTDIR untouched ----------------------------------------
@@ -288,7 +304,8 @@ grep -q -- '--baseline sat: no set has that label (the sets: mon, tue, wed, thu,
 	fail "unknown --baseline: $(cat "$T/err")"
 for w in 0 -1 2.5 x ''; do
 	expect_exit 2 "$PTSTAT" history "$O" "${S[@]}" --window "$w"
-	grep -q -- '--window must be a whole number' "$T/err" || fail "--window '$w': $(cat "$T/err")"
+	grep -q -- '--window must be a whole number' "$T/err" ||
+		fail "--window '$w': $(cat "$T/err")"
 done
 expect_exit 2 "$PTSTAT" history "$O" "${S[@]}" --alpha 2
 expect_exit 2 "$PTSTAT" history "$O" "${S[@]}" --format csv
@@ -312,7 +329,8 @@ expect_exit 1 env PATH="$T/badbin:$PATH" "$PTSTAT" history "$O" "${S[@]}"
 [ ! -s "$T/out" ] || fail "a failed render printed the history"
 [ "$(tree_sum "$O")" = "$before" ] || fail "a failed command changed the old OUTDIR"
 no_leftovers "bad input"
-pass "bad input (one set, unknown --baseline, bad --window, bad options, a missing set, OUTDIR a file, TCG mixed) exits 2, a failed render 1; the old OUTDIR untouched"
+pass "bad input (one set, unknown --baseline, bad --window, bad options, a missing set," \
+	"OUTDIR a file, TCG mixed) exits 2, a failed render 1; the old OUTDIR untouched"
 
 expect_exit 0 "$PTSTAT" history --help
 for word in --window --baseline --alpha --min-change --correction --format --title --jobs \
@@ -325,13 +343,15 @@ pass "history --help explains the window rule, the change point, every option an
 # ---- index.html in a browser ----------------------------------------------------------
 
 BROWSER=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$BROWSER" ] || skip "chromium is not installed (Debian package chromium): index.html not rendered in a browser; every other check passed"
+[ -n "$BROWSER" ] || skip "chromium is not installed (Debian package chromium):" \
+	"index.html not rendered in a browser; every other check passed"
 HOME=$T/home timeout 60 "$BROWSER" --headless --no-sandbox --disable-gpu \
 	--user-data-dir="$T/chromium" --screenshot="$T/h.png" --window-size=1200,1600 \
 	"file://$O/index.html" >"$T/chromium.log" 2>&1 ||
 	fail "chromium failed: $(tail -5 "$T/chromium.log")"
 [ -s "$T/h.png" ] || fail "chromium wrote no screenshot: $(tail -5 "$T/chromium.log")"
-[ "$(od -An -tx1 -N8 "$T/h.png" | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "the screenshot is not a PNG"
+[ "$(od -An -tx1 -N8 "$T/h.png" | tr -d ' \n')" = 89504e470d0a1a0a ] ||
+	fail "the screenshot is not a PNG"
 # The IHDR chunk: width and height, 4 bytes each, from byte 16.
 [ "$(od -An -tu1 -j16 -N8 "$T/h.png" | tr -s ' ' | sed 's/^ //')" = "0 0 4 176 0 0 6 64" ] ||
 	fail "the screenshot is not 1200x1600"
