@@ -27,6 +27,10 @@ int pw_command(const char *name, int argc, char **argv)
 		return pw_check(argc, argv);
 	if (!strcmp(name, "export"))
 		return px_export(argc, argv);
+	if (!strcmp(name, "submit"))
+		return px_submit(argc, argv);
+	if (!strcmp(name, "history"))
+		return px_history(argc, argv);
 	return -1;
 }
 
@@ -36,7 +40,9 @@ void pw_usage_lines(FILE *f)
 "       ptstat record kernbench --out DIR --label LABEL ... -- COMMAND...\n"
 "       ptstat set start|fail|ok|finish|vm DIR [options]\n"
 "       ptstat check [--label LABEL] [--reps N] [-q] RESULT.json...\n"
-"       ptstat export --format FORMAT [-o FILE] SET...\n", f);
+"       ptstat export --format FORMAT [-o FILE] SET...\n"
+"       ptstat submit --to URL [--flush] [SET...]\n"
+"       ptstat history OUTDIR SET...\n", f);
 }
 
 static void vmsg(const char *prog, const char *fmt, va_list ap)
