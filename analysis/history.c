@@ -12,7 +12,9 @@
  * which runs a test pools depends on the change points found, and which
  * are found depends on the tests: the tests are repeated, each round with
  * the windows restarted at the change points the round before found,
- * until a round finds the ones it started from.
+ * until a round finds the ones it started from.  A change point whose next
+ * run is back at the level before it is a one-run spike: flagged, left out
+ * of the later windows, and no restart.
  *
  * The directory is written as ptstat report writes its own (reportdir.c):
  * in a hidden sibling, renamed into place once whole.
@@ -68,8 +70,11 @@ static void history_help(FILE *f)
 "metric's direction. After a change point the window restarts AT that run: the\n"
 "next run is compared with it alone, the one after with it and the next, and\n"
 "so on. So a step that persists is flagged once, at the run where it happened,\n"
-"not again in the runs after it; a run that is off once and then back gives\n"
-"two change points (away and back). Since the windows depend on the change\n"
+"not again in the runs after it. A run that is off once and then back (the\n"
+"next run's mean nearer the window's than this run's) is a ONE-RUN SPIKE: it\n"
+"is flagged, said to be one, and left out of the later windows, and the\n"
+"window does not restart at it; so the run after it, back at the old level,\n"
+"is no change. The last run cannot tell yet: it counts as a step. Since the windows depend on the change\n"
 "points and the change points on the tests, the tests are repeated: first\n"
 "with no change point, then with the windows restarted at the change points\n"
 "the previous round found, until a round finds the ones it started from (at\n"
@@ -168,6 +173,11 @@ struct hi_series {
 	const struct rp_row *row;
 	struct hi_point *pt;	/* [nsets] */
 	bool *cp;		/* [nsets]: where the windows restart */
+	/*
+	 * [nsets]: a change point whose next run is back at the level before
+	 * it: flagged, left out of the windows, and no restart.
+	 */
+	bool *spike;
 	size_t ncp;
 	char *plot;		/* base name in plots/; NULL: not drawn */
 	char *id;		/* its anchor in index.html */
@@ -226,9 +236,18 @@ static void clear_point(struct hi_point *p, enum hv v)
 				.w = { .mean = NAN, .sd = NAN, .cv = NAN } };
 }
 
-/* Run k of r against the pooled repetitions of the usable runs in [from, to]. */
-static void test_point(const struct rp_row *r, size_t k, size_t from, size_t to,
-		       struct hi_point *p)
+/* In a window: usable, and not a one-run spike (skip may be NULL). */
+static bool pooled(const struct rp_row *r, const bool *skip, size_t j)
+{
+	return usable(r, j) && !(skip && skip[j]);
+}
+
+/*
+ * Run k of r against the pooled repetitions of the runs in [from, to] that
+ * are usable and not spikes (skip).
+ */
+static void test_point(const struct rp_row *r, const bool *skip, size_t k, size_t from,
+		       size_t to, struct hi_point *p)
 {
 	const struct rp_cell *c = &r->cell[k];
 	size_t n = 0, nwin = 0;
@@ -237,12 +256,12 @@ static void test_point(const struct rp_row *r, size_t k, size_t from, size_t to,
 	int rc;
 
 	for (size_t j = from; j <= to; j++)
-		if (usable(r, j))
+		if (pooled(r, skip, j))
 			n += r->cell[j].s.n;
 	x = rs_xcalloc(n ? n : 1, sizeof(*x));
 	n = 0;
 	for (size_t j = from; j <= to; j++)
-		if (usable(r, j)) {
+		if (pooled(r, skip, j)) {
 			memcpy(x + n, r->cell[j].m->samples, r->cell[j].s.n * sizeof(*x));
 			n += r->cell[j].s.n;
 			nwin++;
@@ -300,13 +319,13 @@ static void compute_baseline(const struct history *h, struct hi_series *s)
 		else if (!usable(s->row, b))
 			p->v = HV_MISSING;
 		else
-			test_point(s->row, k, b, b, p);
+			test_point(s->row, NULL, k, b, b, p);
 	}
 }
 
 /*
  * Up to --window usable runs before k, none before the last change point
- * before k (the window starts at it).
+ * before k (the window starts at it), one-run spikes left out.
  */
 static void compute_window(const struct history *h, struct hi_series *s)
 {
@@ -322,7 +341,7 @@ static void compute_window(const struct history *h, struct hi_series *s)
 				break;
 			}
 		for (size_t j = k; j-- > start && taken < h->o->window;)
-			if (usable(s->row, j)) {
+			if (pooled(s->row, s->spike, j)) {
 				from = j;
 				taken++;
 			}
@@ -330,13 +349,13 @@ static void compute_window(const struct history *h, struct hi_series *s)
 			p->v = HV_FIRST;
 			continue;
 		}
-		/* The last usable run before k ends the window. */
+		/* The last run in it before k ends the window. */
 		{
 			size_t to = k - 1;
 
-			while (!usable(s->row, to))
+			while (!pooled(s->row, s->spike, to))
 				to--;
-			test_point(s->row, k, from, to, p);
+			test_point(s->row, s->spike, k, from, to, p);
 		}
 	}
 }
@@ -416,17 +435,38 @@ static void one_round(struct history *h)
 			judge(h, &h->s[i], k);
 }
 
-/* cp from the verdicts of the round; true when that changed it. */
+/*
+ * Is change point k of s a one-run spike?  Yes when the next run with the
+ * metric is back: its mean nearer the window k was compared with than k's
+ * own.  The last run cannot tell yet: a step until a next run says.
+ */
+static bool is_spike(const struct history *h, const struct hi_series *s, size_t k)
+{
+	const struct rp_row *r = s->row;
+	size_t n = k + 1;
+
+	while (n < h->m->nsets && !usable(r, n))
+		n++;
+	if (n >= h->m->nsets || !s->pt[k].nwin)
+		return false;
+	return fabs(r->cell[n].s.mean - s->pt[k].w.mean) <
+	       fabs(r->cell[n].s.mean - r->cell[k].s.mean);
+}
+
+/* cp and spike from the verdicts of the round; true when that changed them. */
 static bool take_change_points(struct history *h)
 {
 	bool changed = false;
 
 	for (size_t i = 0; i < h->ns; i++)
 		for (size_t k = 0; k < h->m->nsets; k++) {
-			bool c = is_change(h->s[i].pt[k].v);
+			struct hi_series *s = &h->s[i];
+			bool c = is_change(s->pt[k].v);
+			bool sp = c && h->base < 0 && is_spike(h, s, k);
 
-			changed |= c != h->s[i].cp[k];
-			h->s[i].cp[k] = c;
+			changed |= (c && !sp) != s->cp[k] || sp != s->spike[k];
+			s->cp[k] = c && !sp;
+			s->spike[k] = sp;
 		}
 	return changed;
 }
@@ -540,6 +580,7 @@ static struct history *build(struct rs_set *const *sets, size_t nsets,
 						 .row = &h->m->entries[i].rows[j] };
 			s->pt = rs_xcalloc(nsets, sizeof(*s->pt));
 			s->cp = rs_xcalloc(nsets, sizeof(*s->cp));
+			s->spike = rs_xcalloc(nsets, sizeof(*s->spike));
 			s->id = anchor("m", h->ns, s->ent->label, s->row->name);
 			h->ns++;
 		}
@@ -559,6 +600,7 @@ static void history_free(struct history *h)
 	for (size_t i = 0; i < h->ns; i++) {
 		free(h->s[i].pt);
 		free(h->s[i].cp);
+		free(h->s[i].spike);
 		free(h->s[i].plot);
 		free(h->s[i].id);
 	}
@@ -628,7 +670,8 @@ static const char *verdict_class(enum hv v)
 static char *verdict_text(const struct history *h, const struct hi_series *s, size_t k)
 {
 	const struct hi_point *p = &s->pt[k];
-	const char *what = h->base >= 0 ? "against the baseline" : "change point";
+	const char *what = h->base >= 0 ? "against the baseline" :
+			   s->spike[k] ? "one-run spike (the next run is back)" : "change point";
 	char d[48];
 
 	switch (p->v) {
@@ -803,10 +846,11 @@ static char *change_line(const struct history *h, const struct hi_series *s, siz
 	char pct[32], *ag = against_text(h, p), *line;
 
 	rp_fmt_pct(pct, sizeof(pct), p->change_pct);
-	line = rs_xasprintf("%s %s %s %s (%s, %s) at %s (%s) against %s: adjusted p %.2g",
+	line = rs_xasprintf("%s %s %s %s (%s, %s) at %s (%s) against %s: adjusted p %.2g%s",
 			    p->v == HV_WORSE ? "WORSE " : "BETTER", pct, s->ent->label,
 			    s->row->name, s->row->unit, better_words(s->row->better),
-			    set_label(h, k), started(h->m->sets[k]), ag, p->adj_p);
+			    set_label(h, k), started(h->m->sets[k]), ag, p->adj_p,
+			    s->spike[k] ? "; a one-run spike: the next run is back" : "");
 	free(ag);
 	return line;
 }
@@ -948,7 +992,7 @@ static json_t *json_labels(const struct history *h, const struct hi_series *s,
 	json_t *a = json_array();
 
 	for (size_t j = p->from; p->nwin && j <= p->to; j++)
-		if (usable(s->row, j))
+		if (pooled(s->row, h->base < 0 ? s->spike : NULL, j))
 			json_array_append_new(a, json_string(set_label(h, j)));
 	return a;
 }
@@ -960,6 +1004,8 @@ static json_t *json_point(const struct history *h, const struct hi_series *s, si
 	bool has = c->m != NULL;
 	json_t *o = json_pack("{s:s, s:i, s:s, s:b}", "set", set_label(h, k), "index", (int)k,
 			      "verdict", verdict_key(p->v), "change_point", is_change(p->v));
+
+	json_object_set_new(o, "spike", json_boolean(s->spike[k]));
 
 	json_object_set_new(o, "n", has ? json_integer((json_int_t)c->s.n) : json_null());
 	json_object_set_new(o, "mean", has ? jnum(c->s.mean) : json_null());
@@ -1005,8 +1051,9 @@ static json_t *json_plot(const struct hi_series *s)
 static json_t *json_change(const struct history *h, const struct hi_series *s, size_t k)
 {
 	const struct hi_point *p = &s->pt[k];
+	json_t *o;
 
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:s, s:o, s:o, s:o, s:o, "
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:o, s:s, s:o, s:o, s:o, s:o, "
 			 "s:o, s:o, s:o}",
 			 "entry", s->ent->label, "metric", s->row->name, "unit", s->row->unit,
 			 "better", rs_better_str(s->row->better), "verdict", verdict_key(p->v),
@@ -1016,6 +1063,8 @@ static json_t *json_change(const struct history *h, const struct hi_series *s, s
 			 "against_mean", jnum(p->w.mean), "change_pct", jnum(p->change_pct),
 			 "diff_ci95_lo", jnum(p->ci_lo), "diff_ci95_hi", jnum(p->ci_hi),
 			 "adj_p", jnum(p->adj_p));
+	json_object_set_new(o, "spike", json_boolean(s->spike[k]));
+	return o;
 }
 
 static json_t *json_strings(char *const *s, size_t n)
@@ -1126,14 +1175,14 @@ static void level_line(FILE *f, bool *opened, double x0, double x1, double y)
 	fprintf(f, "%.17g %.17g\n%.17g %.17g\n\n", x0, y, x1, y);
 }
 
-/* The mean of the usable runs in [from, to], pooled. */
-static double pooled_mean(const struct rp_row *r, size_t from, size_t to)
+/* The mean of the runs in [from, to] a window would pool, pooled. */
+static double pooled_mean(const struct rp_row *r, const bool *skip, size_t from, size_t to)
 {
 	double sum = 0;
 	size_t n = 0;
 
 	for (size_t j = from; j <= to; j++)
-		if (usable(r, j)) {
+		if (pooled(r, skip, j)) {
 			for (size_t i = 0; i < r->cell[j].s.n; i++)
 				sum += r->cell[j].m->samples[i];
 			n += r->cell[j].s.n;
@@ -1180,7 +1229,7 @@ static void plot_data(FILE *f, const struct history *h, const struct hi_series *
 				while (!usable(r, first))
 					first++;
 				level_line(f, &level, (double)first + 1 - 0.3, (double)last + 0.3,
-					   pooled_mean(r, start, last - 1));
+					   pooled_mean(r, s->spike, start, last - 1));
 			}
 			start = k;
 		}
@@ -1261,9 +1310,12 @@ static void plot_script(FILE *f, const struct history *h, const struct hi_series
 			hi + (hi ? fabs(hi) * 0.1 : 1));
 	if (fmax(fabs(lo), fabs(hi)) >= 1e5 && fmax(fabs(lo), fabs(hi)) < 1e13)
 		fprintf(f, "set format y '%%.0f'\n");
-	/* A dotted line just before each change point (not against a baseline). */
+	/*
+	 * A dotted line just before each change point where the window
+	 * restarts (not against a baseline, not before a one-run spike).
+	 */
 	for (size_t k = 0; h->base < 0 && k < T; k++)
-		if (is_change(s->pt[k].v))
+		if (is_change(s->pt[k].v) && !s->spike[k])
 			fprintf(f, "set arrow from %g, graph 0 to %g, graph 1 nohead dt 3 lw 1.5 "
 				"lc rgb '%s'\n", (double)k + 0.5, (double)k + 0.5,
 				s->pt[k].v == HV_WORSE ? "#c62828" : "#2e7d32");
@@ -1457,7 +1509,8 @@ static void changes_section(FILE *f, const struct history *h)
 			h_esc(f, s->row->name);
 			fputs("</code> against ", f);
 			h_el_free(f, "span", NULL, against_text(h, p));
-			fprintf(f, ", adjusted p %.2g</li>\n", p->adj_p);
+			fprintf(f, ", adjusted p %.2g%s</li>\n", p->adj_p,
+				s->spike[k] ? "; a one-run spike: the next run is back" : "");
 		}
 	fputs("</ul>\n", f);
 }

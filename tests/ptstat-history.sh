@@ -48,8 +48,8 @@ for attempt in 1 2 3; do
 done
 ENTRY=${FILE%.json}
 case $BETTER in
-lower) DIR=worse BACK=better ;;
-higher) DIR=better BACK=worse ;;
+lower) DIR=worse ;;
+higher) DIR=better ;;
 *) fail "the steadiest metric $METRIC has direction '$BETTER'" ;;
 esac
 pass "one real run (mmap-churn, pt-teardown; 8 reps): the step goes into $ENTRY $METRIC" \
@@ -148,23 +148,27 @@ pass "no step: no change point; sets ordered by start time; $((4 * judged)) test
 O=$T/h/spike
 mapfile -t S < <(sets spike)
 expect_exit 0 "$PTSTAT" history "$O" "${S[@]}" -j 2
-[ "$(cps "$O/history.json")" = "thu $ENTRY $METRIC $DIR
-fri $ENTRY $METRIC $BACK" ] ||
-	fail "spike: want thu $DIR and fri $BACK in $ENTRY $METRIC, got: $(cps "$O/history.json")"
+[ "$(cps "$O/history.json")" = "thu $ENTRY $METRIC $DIR" ] ||
+	fail "spike: want only thu $DIR in $ENTRY $METRIC, got: $(cps "$O/history.json")"
 jq_true "$O/history.json" '.change_points[0] | .against == ["mon", "tue", "wed"] and
-	(.change_pct | fabs) > 9.5 and (.change_pct | fabs) < 10.5 and .adj_p < 0.05' \
-	"spike: thursday's change point, about 10%, against monday to wednesday"
-# After the change point the window restarts at it: Friday against Thursday alone.
-jq_true "$O/history.json" '.change_points[1] | .against == ["thu"] and .adj_p < 0.05' \
-	"spike: friday against thursday alone"
+	(.change_pct | fabs) > 9.5 and (.change_pct | fabs) < 10.5 and .adj_p < 0.05 and .spike' \
+	"spike: thursday's change point, about 10%, against monday to wednesday, a one-run spike"
+# Friday is back: Thursday is a one-run spike, left out of Friday's window,
+# which does not restart at it: Friday against mon..wed, no change.
+jq_true "$O/history.json" '.series[] |
+	select(.entry == "'"$ENTRY"'" and .metric == "'"$METRIC"'") | .change_points == 1 and
+	.points[3].spike and (.points[4].spike | not) and
+	.points[4].against == ["mon", "tue", "wed"] and .points[4].verdict == "no change"' \
+	"spike: friday against mon..wed (thursday left out), no change"
 listed=$(grep -A3 '^Change points' "$O/history.txt")
-[ "$(grep -c '^  \(WORSE\|BETTER\) ' "$O/history.txt")" -eq 2 ] ||
-	fail "history.txt does not list two change points: $listed"
+grep -q '^Change points: 1$' "$O/history.txt" || fail "history.txt does not say 1 change point: $listed"
+[ "$(grep -c '^  \(WORSE\|BETTER\) ' "$O/history.txt")" -eq 1 ] ||
+	fail "history.txt does not list exactly one change point: $listed"
 at="at thu (2026-03-05T02:00:00Z) against mon..wed (3)"
-grep -q "^  ${DIR^^} *+[0-9.]*% $ENTRY $METRIC (.*) $at" "$O/history.txt" ||
-	fail "history.txt: no $DIR change point at thu: $listed"
-pass "a step on thursday only: the change point there ($DIR, against mon..wed)," \
-	"and friday's return ($BACK, against thu alone), nothing else"
+grep -q "^  ${DIR^^} *+[0-9.]*% $ENTRY $METRIC (.*) $at: adjusted p .*; a one-run spike: the next run is back$" \
+	"$O/history.txt" || fail "history.txt: no $DIR one-run spike at thu: $listed"
+pass "a step on thursday only: exactly one change point there ($DIR, against mon..wed)," \
+	"called a one-run spike; friday, back, is no change against mon..wed"
 
 # ---- a step that persists (Thursday and Friday) ---------------------------------------
 
