@@ -160,26 +160,6 @@ static bool is_alnum(int c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* Percent-encode s for a query value or a path segment. */
-static char *url_escape(const char *s)
-{
-	size_t n = strlen(s);
-	char *out = rs_xmalloc(3 * n + 1), *p = out;
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (is_alnum(c) || strchr("-._~", c)) {
-			*p++ = (char)c;
-		} else {
-			sprintf(p, "%%%02X", c);
-			p += 3;
-		}
-	}
-	*p = 0;
-	return out;
-}
-
 /* The URL-safe base64 of s (RFC 4648 section 5, padded), as the Pushgateway reads it. */
 static char *base64url(const char *s)
 {
@@ -1073,12 +1053,17 @@ static int make_items(const struct target *t, size_t nt, const struct rp_model *
 				json_array_append_new(it->sets, json_string(label));
 			}
 			if (t[i].kind == T_INFLUX) {
-				char *db = url_escape(t[i].name);
+				/* libcurl percent-encodes (a NULL handle: 7.82 on). */
+				char *db = curl_easy_escape(NULL, t[i].name, 0);
 
+				if (!db) {
+					fprintf(stderr, "%s: out of memory\n", PROG);
+					return 2;
+				}
 				it->method = "POST";
 				it->url = rs_xasprintf("%s/write?db=%s&precision=ns", t[i].base, db);
 				it->auth = token ? "token" : NULL;
-				free(db);
+				curl_free(db);
 			} else if (t[i].kind == T_PUSHGATEWAY) {
 				bool plain = true;
 
