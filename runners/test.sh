@@ -9,9 +9,10 @@ usage() {
 Usage: runners/test.sh [--quick]
 
 Install every Debian package the tests use (the build's, plus QEMU,
-busybox-static and cpio for the VM tests and the kernel build tools; as
-root, or it prints the sudo line to run), build ptbench (runners/setup.sh)
-and run its tests:
+busybox-static and cpio for the VM tests, the kernel build tools, and
+InfluxDB, the Pushgateway, python3-jsonschema, curl and Chromium for the
+dashboard tests; as root, or it prints the sudo line to run), build
+ptbench (runners/setup.sh) and run its tests:
   1. make check in the normal build directory;
   2. make check in the sanitizer build directory (--enable-sanitizers), with
      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 and
