@@ -143,18 +143,10 @@ static const char *flush_path(const struct rs_set *s)
 	return s->obs_flush ? s->obs_flush : s->tlb_flush;
 }
 
+/* rs_fnv1a of s and a separator, so ("ab", "c") and ("a", "bc") differ. */
 static uint64_t fnv(uint64_t h, const char *s)
 {
-	if (!h)
-		h = 0xcbf29ce484222325ULL;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		h ^= *p;
-		h *= 0x100000001b3ULL;
-	}
-	/* A separator, so ("ab", "c") and ("a", "bc") differ. */
-	h ^= 0xff;
-	h *= 0x100000001b3ULL;
-	return h;
+	return rs_fnv1a(rs_fnv1a(h, s), "\x1f");
 }
 
 /* Seconds since the epoch of "2026-12-01T10:01:44Z" (with optional fraction); -1 if not one. */

@@ -363,8 +363,7 @@ static void compute_window(const struct history *h, struct hi_series *s)
 /* One family, as report.c's: every test of the history. */
 static void adjust(struct history *h)
 {
-	struct hi_point **t = NULL;
-	double *p, *adj;
+	double **p = NULL, **adj = NULL;
 	size_t n = 0;
 
 	for (size_t i = 0; i < h->ns; i++)
@@ -373,21 +372,13 @@ static void adjust(struct history *h)
 
 			if (pt->v != HV_SAME || isnan(pt->welch_p))
 				continue;
-			t = rs_xrealloc(t, n + 1, sizeof(*t));
-			t[n++] = pt;
+			p = rs_xrealloc(p, n + 1, sizeof(*p));
+			adj = rs_xrealloc(adj, n + 1, sizeof(*adj));
+			p[n] = &pt->welch_p;
+			adj[n++] = &pt->adj_p;
 		}
-	p = rs_xcalloc(n ? n : 1, sizeof(*p));
-	adj = rs_xcalloc(n ? n : 1, sizeof(*adj));
-	for (size_t i = 0; i < n; i++)
-		p[i] = t[i]->welch_p;
-	if (h->o->ro.correction == RP_HOLM)
-		pt_adjust_holm(p, n, adj);
-	else
-		pt_adjust_bh(p, n, adj);
-	for (size_t i = 0; i < n; i++)
-		t[i]->adj_p = adj[i];
+	rp_adjust(p, adj, n, h->o->ro.correction);
 	h->ntests = n;
-	free(t);
 	free(p);
 	free(adj);
 }
@@ -716,18 +707,6 @@ static char *against_text(const struct history *h, const struct hi_point *p)
 			    p->nwin);
 }
 
-/* "4262.7 ± 191.3", "4262.7 (n=1)", "-" */
-static char *mean_sd(const struct rp_cell *c)
-{
-	char a[48], b[48];
-
-	if (!c->m)
-		return rs_xstrdup("-");
-	if (c->s.n < 2)
-		return rs_xasprintf("%s (n=1)", rp_fmt_sig(a, sizeof(a), c->s.mean, 6));
-	return rs_xasprintf("%s \u00b1 %s", rp_fmt_sig(a, sizeof(a), c->s.mean, 6),
-			    rp_fmt_sig(b, sizeof(b), c->s.sd, 5));
-}
 
 static const char *started(const struct rs_set *s)
 {
@@ -891,7 +870,7 @@ static void text_series(FILE *f, const struct history *h, const struct hi_series
 		char pct[32];
 
 		grid_row(&g, rs_xstrdup(set_label(h, k)), rs_xstrdup(started(h->m->sets[k])),
-			 rs_xstrdup(h->m->sets[k]->kernel), mean_sd(c),
+			 rs_xstrdup(h->m->sets[k]->kernel), rp_fmt_mean_sd(c, true),
 			 c->m ? rs_xasprintf("%zu", c->s.n) : rs_xstrdup("-"),
 			 rs_xstrdup(p->nwin ? rp_fmt_pct(pct, sizeof(pct), p->change_pct) : "-"),
 			 against_text(h, p), verdict_text(h, s, k));
@@ -1576,7 +1555,7 @@ static void series_table(FILE *f, const struct history *h, const struct hi_serie
 		h_el(f, "td", NULL, set_label(h, k));
 		h_el(f, "td", NULL, started(h->m->sets[k]));
 		h_el(f, "td", NULL, h->m->sets[k]->kernel);
-		h_el_free(f, "td", "num", mean_sd(c));
+		h_el_free(f, "td", "num", rp_fmt_mean_sd(c, true));
 		h_el_free(f, "td", "num", c->m ? rs_xasprintf("%zu", c->s.n) : rs_xstrdup("-"));
 		h_el_free(f, "td", "num", c->m && c->s.n >= 2 ?
 			  rs_xasprintf("[%s, %s]", rp_fmt_sig(a, sizeof(a), p->lo, 6),

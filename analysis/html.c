@@ -158,18 +158,6 @@ static const char *verdict_words(const struct rp_model *m, const struct rp_test 
 }
 
 
-/* "42304.9 (5273.2)", "42304.9 (n=1)", "-" */
-static char *mean_sd(const struct rp_cell *c)
-{
-	char a[48], b[48];
-
-	if (!c->m)
-		return rs_xstrdup("-");
-	if (c->s.n < 2)
-		return rs_xasprintf("%s (n=1)", rp_fmt_sig(a, sizeof(a), c->s.mean, 6));
-	return rs_xasprintf("%s (%s)", rp_fmt_sig(a, sizeof(a), c->s.mean, 6),
-			    rp_fmt_sig(b, sizeof(b), c->s.sd, 5));
-}
 
 
 /* ---- the page's style ---------------------------------------------------- */
@@ -641,7 +629,7 @@ static void metric_row(FILE *f, const struct rp_model *m, const struct rp_row *r
 	el(f, "td", NULL, r->unit);
 	for (size_t k = 0; k < m->nsets; k++) {
 		const struct rp_test *t = &r->test[k];
-		char *ms = mean_sd(&r->cell[k]), *ci;
+		char *ms = rp_fmt_mean_sd(&r->cell[k], false), *ci;
 
 		el(f, "td", "num first", ms);
 		free(ms);

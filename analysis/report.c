@@ -97,6 +97,19 @@ static const char *fmt_p(char *buf, size_t len, double p)
 	return buf;
 }
 
+char *rp_fmt_mean_sd(const struct rp_cell *c, bool plus_minus)
+{
+	char a[48], b[48];
+
+	if (!c->m)
+		return rs_xstrdup("-");
+	if (c->s.n < 2)
+		return rs_xasprintf("%s (n=1)", rp_fmt_sig(a, sizeof(a), c->s.mean, 6));
+	return rs_xasprintf(plus_minus ? "%s \u00b1 %s" : "%s (%s)",
+			    rp_fmt_sig(a, sizeof(a), c->s.mean, 6),
+			    rp_fmt_sig(b, sizeof(b), c->s.sd, 5));
+}
+
 const char *rp_fmt_pct(char *buf, size_t len, double pct)
 {
 	if (isnan(pct))
@@ -300,10 +313,26 @@ static enum rp_verdict judge(const struct rp_model *m, const struct rp_row *r, s
  * over all entries, metrics and sets, since the report as a whole is what
  * a reader takes a "worse" from.
  */
+void rp_adjust(double *const *p, double *const *adj, size_t n, enum rp_correction c)
+{
+	double *in = rs_xcalloc(n ? n : 1, sizeof(*in));
+	double *out = rs_xcalloc(n ? n : 1, sizeof(*out));
+
+	for (size_t i = 0; i < n; i++)
+		in[i] = *p[i];
+	if (c == RP_HOLM)
+		pt_adjust_holm(in, n, out);
+	else
+		pt_adjust_bh(in, n, out);
+	for (size_t i = 0; i < n; i++)
+		*adj[i] = out[i];
+	free(in);
+	free(out);
+}
+
 static void adjust(struct rp_model *m)
 {
-	struct rp_test **tests = NULL;
-	double *p, *adj;
+	double **p = NULL, **adj = NULL;
 	size_t n = 0;
 
 	for (size_t i = 0; i < m->nentries; i++)
@@ -313,21 +342,13 @@ static void adjust(struct rp_model *m)
 
 				if (t->v != RP_SAME || isnan(t->welch_p))
 					continue;
-				tests = rs_xrealloc(tests, n + 1, sizeof(*tests));
-				tests[n++] = t;
+				p = rs_xrealloc(p, n + 1, sizeof(*p));
+				adj = rs_xrealloc(adj, n + 1, sizeof(*adj));
+				p[n] = &t->welch_p;
+				adj[n++] = &t->adj_p;
 			}
-	p = rs_xcalloc(n, sizeof(*p));
-	adj = rs_xcalloc(n, sizeof(*adj));
-	for (size_t i = 0; i < n; i++)
-		p[i] = tests[i]->welch_p;
-	if (m->opt.correction == RP_HOLM)
-		pt_adjust_holm(p, n, adj);
-	else
-		pt_adjust_bh(p, n, adj);
-	for (size_t i = 0; i < n; i++)
-		tests[i]->adj_p = adj[i];
+	rp_adjust(p, adj, n, m->opt.correction);
 	m->ntests = n;
-	free(tests);
 	free(p);
 	free(adj);
 }

@@ -166,6 +166,19 @@ int rp_stat_option(struct rp_options *o, const char *name, const char *val, char
 			     .correction = RP_BH }
 const char *rp_correction_name(enum rp_correction c);
 
+/*
+ * A cell's mean and standard deviation, 6 and 5 significant digits:
+ * "42304.9 (5273.2)", or "42304.9 \u00b1 5273.2" with plus_minus;
+ * "42304.9 (n=1)", "-" for no cell.  Caller frees.
+ */
+char *rp_fmt_mean_sd(const struct rp_cell *c, bool plus_minus);
+
+/*
+ * Adjust the p-values *p[i] of n tests as one family (Benjamini-Hochberg
+ * or Holm), each into *adj[i]: the report's and the history's correction.
+ */
+void rp_adjust(double *const *p, double *const *adj, size_t n, enum rp_correction c);
+
 /* "+1.25%", "-" for NAN. */
 const char *rp_fmt_pct(char *buf, size_t len, double pct);
 /* "[-1.20%, +3.40%]": t's CI in percent of |base|; "-" when none.  Caller frees. */

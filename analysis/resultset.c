@@ -601,18 +601,26 @@ static void load_accel(struct rs_set *set, const json_t *root)
 		set->tcg_threads = rs_xstrdup(thr);
 }
 
-/* The same configuration, the same 16 hex digits (FNV-1a, 64 bits). */
-static char *config_hash(const json_t *options)
+uint64_t rs_fnv1a(uint64_t h, const char *s)
 {
-	char *text = json_dumps(options, JSON_COMPACT | JSON_SORT_KEYS);
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	if (!text)
-		return NULL;
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+	if (!h)
+		h = 0xcbf29ce484222325ULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		h ^= *p;
 		h *= 0x100000001b3ULL;
 	}
+	return h;
+}
+
+/* The same configuration, the same 16 hex digits. */
+static char *config_hash(const json_t *options)
+{
+	char *text = json_dumps(options, JSON_COMPACT | JSON_SORT_KEYS);
+	uint64_t h;
+
+	if (!text)
+		return NULL;
+	h = rs_fnv1a(0, text);
 	free(text);
 	return rs_xasprintf("%016" PRIx64, h);
 }

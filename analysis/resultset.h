@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -139,6 +140,13 @@ const char *rs_better_str(enum rs_better b);
  */
 char *rs_params_key(const struct rs_entry *e, bool without_tasks);
 bool rs_run_length_param(const char *key);
+
+/*
+ * 64-bit FNV-1a of s continued from h (0: start), for names that must be
+ * the same for the same input (config_hash, the export ids).  Not a
+ * cryptographic hash: nothing here needs one.
+ */
+uint64_t rs_fnv1a(uint64_t h, const char *s);
 
 /* malloc that reports and exits: ptstat has nothing to free up. */
 void *rs_xmalloc(size_t size);
