@@ -2,7 +2,8 @@
 /*
  * ptstat set: the files of a result set that are not results, written for
  * runners/run.sh and runners/vm.sh: meta.json (ptbench-set/1: what ran,
- * when, what failed) and the "vm" object of system.json.
+ * when, what failed) and the "vm" object of system.json; and for
+ * runners/fleet.sh the record of a fleet run, fleet.json (ptbench-fleet/1).
  */
 #include "config.h"
 
@@ -27,6 +28,10 @@ static void set_help(FILE *f)
 "       ptstat set ok DIR --entry LABEL\n"
 "       ptstat set finish DIR\n"
 "       ptstat set vm DIR --facts FILE\n"
+"       ptstat set fleet DIR --label LABEL --suite SUITE --host HOST\n"
+"                            --status ok|failed|partial [--reason TEXT]\n"
+"                            [--sshlogin LOGIN] [--kernel RELEASE]\n"
+"                            [--clock ISO] [--clock-offset SECONDS]\n"
 "\n"
 "Writes the files of the result set DIR that are not results\n"
 "(results/README.md), each atomically; on any error the file is left as it was.\n"
@@ -61,6 +66,16 @@ static void set_help(FILE *f)
 "        variant null when empty; a key not given is empty. emulated_timings\n"
 "        is accel == \"tcg\", tcg_threads null unless accel is tcg. An unknown\n"
 "        or repeated key is an error naming the line.\n"
+"fleet   records in DIR/fleet.json (schema ptbench-fleet/1, a directory of\n"
+"        runners/fleet.sh) how host HOST's run ended: status ok (its set is in\n"
+"        DIR/HOST), partial (its set is there, some entries failed) or failed\n"
+"        (reason TEXT: the host's last message); the sshlogin, the kernel\n"
+"        release and the clock (ISO 8601 UTC) the host had at contact, and\n"
+"        its offset from this machine's clock in seconds. fleet.json is made\n"
+"        when missing (label, suite, created, hosts {}); a host's earlier\n"
+"        record is replaced, keeping its kernel, clock and offset when not\n"
+"        given, and counting its attempts. An existing fleet.json of another\n"
+"        label is refused.\n"
 "\n"
 "Exit status: 0 written; 1 the file could not be written; 2 bad usage or\n"
 "input (nothing written).\n", f);
@@ -69,6 +84,7 @@ static void set_help(FILE *f)
 struct set_args {
 	const char *prog;
 	const char *dir, *label, *plan, *entry, *status, *round, *src, *log, *facts;
+	const char *suite, *host, *reason, *sshlogin, *kernel, *clock, *clock_offset;
 	bool resume, help;
 };
 
@@ -549,6 +565,146 @@ out:
 	return rc;
 }
 
+
+/* ---- fleet ------------------------------------------------------------------ */
+
+#define PT_SCHEMA_FLEET "ptbench-fleet/1"
+
+/* A host name as fleet.sh makes it: also the name of a directory in DIR. */
+static bool fleet_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 200 || s[0] == '.')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("._+-", *s)))
+			return false;
+	return true;
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" */
+static bool iso_utc(const char *s)
+{
+	static const char form[] = "dddd-dd-ddTdd:dd:ddZ";
+
+	if (strlen(s) != sizeof(form) - 1)
+		return false;
+	for (size_t i = 0; form[i]; i++)
+		if (form[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != form[i])
+			return false;
+	return true;
+}
+
+static int fleet_check_args(const struct set_args *a, long *offset)
+{
+	char *end;
+
+	if (!a->label || !a->suite || !a->host || !a->status)
+		return pw_usage(a->prog, "--label, --suite, --host and --status are needed");
+	if (!fleet_name_ok(a->host))
+		return pw_usage(a->prog, "--host '%s': want letters, digits, '.', '_', '+' or '-', not starting with '.'",
+				a->host);
+	if (strcmp(a->status, "ok") && strcmp(a->status, "failed") && strcmp(a->status, "partial"))
+		return pw_usage(a->prog, "--status '%s': want ok, failed or partial", a->status);
+	if (!strcmp(a->status, "failed") && (!a->reason || !*a->reason))
+		return pw_usage(a->prog, "--status failed needs a --reason");
+	if (a->clock && !iso_utc(a->clock))
+		return pw_usage(a->prog, "--clock '%s': want YYYY-MM-DDTHH:MM:SSZ", a->clock);
+	if (a->clock_offset) {
+		errno = 0;
+		*offset = strtol(a->clock_offset, &end, 10);
+		if (errno || end == a->clock_offset || *end || *offset < -1000000000L ||
+		    *offset > 1000000000L)
+			return pw_usage(a->prog, "--clock-offset '%s': want whole seconds",
+					a->clock_offset);
+	}
+	return 0;
+}
+
+/* fleet.json as it is (or a new one); NULL after a message. */
+static json_t *read_fleet(const struct set_args *a, const char *now)
+{
+	char *path = rs_xasprintf("%s/fleet.json", a->dir);
+	json_t *doc, *hosts;
+	const char *schema, *label;
+
+	if (access(path, F_OK)) {
+		free(path);
+		return json_pack("{s:s, s:s, s:o, s:s, s:s, s:{}}", "schema", PT_SCHEMA_FLEET,
+				 "label", a->label, "suite", text(a->suite), "created", now,
+				 "updated", now, "hosts");
+	}
+	free(path);
+	doc = read_in_dir(a, "fleet.json", false);
+	if (!doc)
+		return NULL;
+	schema = json_string_value(json_object_get(doc, "schema"));
+	label = json_string_value(json_object_get(doc, "label"));
+	hosts = json_object_get(doc, "hosts");
+	if (!schema || strcmp(schema, PT_SCHEMA_FLEET))
+		pw_fail(a->prog, "%s/fleet.json: schema: is not '%s'", a->dir, PT_SCHEMA_FLEET);
+	else if (!label || strcmp(label, a->label))
+		pw_fail(a->prog, "%s/fleet.json: label: is '%s', not '%s'", a->dir,
+			label ? label : "(none)", a->label);
+	else if (!json_is_object(hosts))
+		pw_fail(a->prog, "%s/fleet.json: hosts: is not an object", a->dir);
+	else
+		return doc;
+	json_decref(doc);
+	return NULL;
+}
+
+/* The value given, else the one of the earlier record, else null. */
+static json_t *given_or_kept(json_t *old, const char *key, json_t *given)
+{
+	json_t *v = json_object_get(old, key);
+
+	if (given)
+		return given;
+	return v ? json_incref(v) : json_null();
+}
+
+static int cmd_fleet(const struct set_args *a)
+{
+	json_t *doc, *hosts, *old, *rec, *n;
+	long offset = 0;
+	json_int_t attempts = 1;
+	char now[32];
+	int rc;
+
+	rc = fleet_check_args(a, &offset);
+	if (rc)
+		return rc;
+	pt_now_iso(now, sizeof(now));
+	doc = read_fleet(a, now);
+	if (!doc)
+		return 2;
+	hosts = json_object_get(doc, "hosts");
+	old = json_object_get(hosts, a->host);
+	n = json_object_get(old, "attempts");
+	if (json_is_integer(n) && json_integer_value(n) >= 1)
+		attempts = json_integer_value(n) + 1;
+	rec = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:I, s:s}",
+			"sshlogin", given_or_kept(old, "sshlogin",
+						  a->sshlogin ? text(a->sshlogin) : NULL),
+			"status", a->status,
+			"reason", a->reason && *a->reason ? text(a->reason) : json_null(),
+			"kernel_release", given_or_kept(old, "kernel_release",
+							a->kernel ? text(a->kernel) : NULL),
+			"clock", given_or_kept(old, "clock", a->clock ? json_string(a->clock) : NULL),
+			"clock_offset_s", given_or_kept(old, "clock_offset_s", a->clock_offset ?
+							json_integer(offset) : NULL),
+			"attempts", attempts, "updated", now);
+	json_object_set_new(hosts, a->host, rec);
+	json_object_set_new(doc, "suite", text(a->suite));
+	json_object_set_new(doc, "updated", json_string(now));
+	rc = write_in_dir(a, "fleet.json", doc);
+	json_decref(doc);
+	return rc;
+}
+
 /* ---- the command line ----------------------------------------------------------- */
 
 static const struct {
@@ -561,6 +717,8 @@ static const struct {
 	{ "ok", cmd_ok, " entry help " },
 	{ "finish", cmd_finish, " help " },
 	{ "vm", cmd_vm, " facts help " },
+	{ "fleet", cmd_fleet,
+	  " label suite host status reason sshlogin kernel clock clock-offset help " },
 };
 
 /* An option the subcommand does not take is an unknown option there. */
@@ -589,7 +747,11 @@ int pw_set(int argc, char **argv)
 		{ "resume", 0, NULL, &a.resume }, { "entry", 0, &a.entry, NULL },
 		{ "status", 0, &a.status, NULL }, { "round", 0, &a.round, NULL },
 		{ "src", 0, &a.src, NULL }, { "log", 0, &a.log, NULL },
-		{ "facts", 0, &a.facts, NULL }, { "help", 'h', NULL, &a.help },
+		{ "facts", 0, &a.facts, NULL }, { "suite", 0, &a.suite, NULL },
+		{ "host", 0, &a.host, NULL }, { "reason", 0, &a.reason, NULL },
+		{ "sshlogin", 0, &a.sshlogin, NULL }, { "kernel", 0, &a.kernel, NULL },
+		{ "clock", 0, &a.clock, NULL }, { "clock-offset", 0, &a.clock_offset, NULL },
+		{ "help", 'h', NULL, &a.help },
 		{ NULL, 0, NULL, NULL },
 	};
 
@@ -601,14 +763,14 @@ int pw_set(int argc, char **argv)
 		goto out;
 	}
 	if (!npos) {
-		pw_usage(a.prog, "a command is needed: start, fail, ok, finish or vm");
+		pw_usage(a.prog, "a command is needed: start, fail, ok, finish, vm or fleet");
 		goto out;
 	}
 	for (c = 0; c < sizeof(set_cmds) / sizeof(set_cmds[0]); c++)
 		if (!strcmp(pos[0], set_cmds[c].name))
 			break;
 	if (c == sizeof(set_cmds) / sizeof(set_cmds[0])) {
-		pw_usage(a.prog, "unknown command '%s': start, fail, ok, finish or vm", pos[0]);
+		pw_usage(a.prog, "unknown command '%s': start, fail, ok, finish, vm or fleet", pos[0]);
 		goto out;
 	}
 	snprintf(prog, sizeof(prog), "ptstat set %s", set_cmds[c].name);

@@ -155,3 +155,56 @@ expect_exit 1 "$PTSTAT" check -q "$s"
 [ ! -s "$T/err" ] || fail "check -q printed: $(cat "$T/err")"
 expect_exit 2 "$PTSTAT" check --reps 0 "$T/chk.json"
 pass "check: a valid result 0 and silent; a wrong label, reps, a missing field 1 with the reason; -q silent; bad usage 2"
+
+# fleet: runners/fleet.sh's record of a fleet run, one host at a time.
+f=$T/fleet
+mkdir -p "$f"
+fj=$f/fleet.json
+expect_exit 0 "$PTSTAT" set fleet "$f" --label nightly --suite smoke --host h1 --status ok \
+	--sshlogin root@10.0.0.1 --kernel 6.1.0-1 --clock 2026-01-02T03:04:05Z --clock-offset -3
+expect_exit 0 "$PTSTAT" set fleet "$f" --label nightly --suite smoke --host h2 --status failed \
+	--reason 'ssh: connect to host 10.0.0.2 port 22: Connection refused'
+"$JQ" -e --arg iso "$iso" '(.created | test($iso)) and (.updated | test($iso)) and
+	del(.created, .updated, .hosts[].updated) == {schema: "ptbench-fleet/1", label: "nightly",
+		suite: "smoke", hosts: {
+		h1: {sshlogin: "root@10.0.0.1", status: "ok", reason: null, kernel_release: "6.1.0-1",
+			clock: "2026-01-02T03:04:05Z", clock_offset_s: -3, attempts: 1},
+		h2: {sshlogin: null, status: "failed",
+			reason: "ssh: connect to host 10.0.0.2 port 22: Connection refused",
+			kernel_release: null, clock: null, clock_offset_s: null, attempts: 1}}}
+	and ([.hosts[].updated | test($iso)] | all)' "$fj" >/dev/null ||
+	fail "fleet: fleet.json is not as recorded: $(cat "$fj")"
+[ "$(stat -c %a "$fj")" = 644 ] || fail "fleet.json has mode $(stat -c %a "$fj")"
+pass "fleet: fleet.json made, one record per host, nulls for what was not given"
+
+expect_exit 0 "$PTSTAT" set fleet "$f" --label nightly --suite smoke --host h1 --status failed \
+	--reason $'set-up failed: missing \xff packages'
+jq_true "$fj" '.hosts.h1 | .status == "failed" and .reason == "set-up failed: missing ? packages"
+	and .kernel_release == "6.1.0-1" and .clock == "2026-01-02T03:04:05Z"
+	and .clock_offset_s == -3 and .sshlogin == "root@10.0.0.1" and .attempts == 2' \
+	"fleet: a host's record replaced, its kernel, clock and sshlogin kept, attempts counted"
+jq_true "$fj" '.hosts | keys_unsorted == ["h1", "h2"]' "fleet: the hosts in their first order"
+pass "fleet: a record replaced, kernel and clock kept when not given, bytes not UTF-8 as '?'"
+
+cp "$fj" "$T/keep"
+d=$f
+refuse "fleet: another label" "fleet.json: label: is 'nightly', not 'other'" "$fj" \
+	fleet "$f" --label other --suite smoke --host h1 --status ok
+refuse "fleet: a host name with a slash" "--host '../h': want letters" "$fj" \
+	fleet "$f" --label nightly --suite smoke --host ../h --status ok
+refuse "fleet: an unknown status" "--status 'done': want ok, failed or partial" "$fj" \
+	fleet "$f" --label nightly --suite smoke --host h1 --status done
+refuse "fleet: failed without a reason" "--status failed needs a --reason" "$fj" \
+	fleet "$f" --label nightly --suite smoke --host h1 --status failed
+refuse "fleet: a clock not in UTC" "--clock '2026-01-02 03:04:05': want" "$fj" \
+	fleet "$f" --label nightly --suite smoke --host h1 --status ok --clock '2026-01-02 03:04:05'
+refuse "fleet: an offset that is not whole seconds" "--clock-offset '1.5'" "$fj" \
+	fleet "$f" --label nightly --suite smoke --host h1 --status ok --clock-offset 1.5
+refuse "fleet: no --host" "--label, --suite, --host and --status are needed" "$fj" \
+	fleet "$f" --label nightly --suite smoke --status ok
+refuse "fleet: an option of another command" "unknown option '--entry'" "$fj" \
+	fleet "$f" --label nightly --suite smoke --host h1 --status ok --entry a
+printf '{"schema": "ptbench-set/1", "label": "nightly", "hosts": {}}\n' >"$fj"
+cp "$fj" "$T/keep"
+refuse "fleet: another schema" "fleet.json: schema: is not 'ptbench-fleet/1'" "$fj" \
+	fleet "$f" --label nightly --suite smoke --host h1 --status ok
