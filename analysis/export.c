@@ -146,7 +146,7 @@ static const char *flush_path(const struct rs_set *s)
 /* rs_fnv1a of s and a separator, so ("ab", "c") and ("a", "bc") differ. */
 static uint64_t fnv(uint64_t h, const char *s)
 {
-	return rs_fnv1a(rs_fnv1a(h, s), "\x1f");
+	return rs_fnv1a(rs_fnv1a(h, s, strlen(s)), "\x1f", 1);
 }
 
 /* Seconds since the epoch of "2026-12-01T10:01:44Z" (with optional fraction); -1 if not one. */
@@ -994,18 +994,6 @@ static void export_help(FILE *f)
 "Exit status: 0 written; 1 writing failed; 2 bad usage or input.\n", f);
 }
 
-struct fill_arg {
-	const char *buf;
-	size_t len;
-};
-
-static int fill(FILE *f, void *arg)
-{
-	const struct fill_arg *a = arg;
-
-	return fwrite(a->buf, 1, a->len, f) == a->len ? 0 : -1;
-}
-
 int ex_set_index(const char *prog, const struct rp_model *m, const char *label, long *k)
 {
 	*k = -1;
@@ -1082,9 +1070,7 @@ int px_export(int argc, char **argv)
 		goto out;
 	rc = 0;
 	if (output) {
-		struct fill_arg a = { doc, len };
-
-		if (pt_write_atomic(output, fill, &a)) {
+		if (pt_write_buf_atomic(output, doc, len)) {
 			fprintf(stderr, "%s: writing %s failed\n", PROG, output);
 			rc = 1;
 		}

@@ -601,12 +601,14 @@ static void load_accel(struct rs_set *set, const json_t *root)
 		set->tcg_threads = rs_xstrdup(thr);
 }
 
-uint64_t rs_fnv1a(uint64_t h, const char *s)
+uint64_t rs_fnv1a(uint64_t h, const void *p, size_t n)
 {
+	const unsigned char *c = p;
+
 	if (!h)
 		h = 0xcbf29ce484222325ULL;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		h ^= *p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
 		h *= 0x100000001b3ULL;
 	}
 	return h;
@@ -620,7 +622,7 @@ static char *config_hash(const json_t *options)
 
 	if (!text)
 		return NULL;
-	h = rs_fnv1a(0, text);
+	h = rs_fnv1a(0, text, strlen(text));
 	free(text);
 	return rs_xasprintf("%016" PRIx64, h);
 }

@@ -142,11 +142,12 @@ char *rs_params_key(const struct rs_entry *e, bool without_tasks);
 bool rs_run_length_param(const char *key);
 
 /*
- * 64-bit FNV-1a of s continued from h (0: start), for names that must be
- * the same for the same input (config_hash, the export ids).  Not a
- * cryptographic hash: nothing here needs one.
+ * 64-bit FNV-1a of the n bytes at p continued from h (0: start), for names
+ * that must be the same for the same input (config_hash, the export ids,
+ * the spool's item names).  Not a cryptographic hash: nothing here needs
+ * one.
  */
-uint64_t rs_fnv1a(uint64_t h, const char *s);
+uint64_t rs_fnv1a(uint64_t h, const void *p, size_t n);
 
 /* malloc that reports and exits: ptstat has nothing to free up. */
 void *rs_xmalloc(size_t size);

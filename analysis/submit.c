@@ -366,24 +366,12 @@ struct item {
 	size_t len;
 };
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= c[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static uint64_t item_hash(const char *method, const char *url, const char *body, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = rs_fnv1a(0, method, strlen(method) + 1);
 
-	h = fnv1a(h, method, strlen(method) + 1);
-	h = fnv1a(h, url, strlen(url) + 1);
-	return fnv1a(h, body, len);
+	h = rs_fnv1a(h, url, strlen(url) + 1);
+	return rs_fnv1a(h, body, len);
 }
 
 /* An item name: a UTC timestamp to the nanosecond, strictly increasing here. */
@@ -967,18 +955,6 @@ static char *default_spool(void)
 	return NULL;
 }
 
-struct fill_arg {
-	const char *buf;
-	size_t len;
-};
-
-static int fill_buf(FILE *f, void *arg)
-{
-	const struct fill_arg *a = arg;
-
-	return fwrite(a->buf, 1, a->len, f) == a->len ? 0 : -1;
-}
-
 /* dir:PATH: every format's file.  0, or 1 after a message. */
 static int write_dir(const struct target *t, const struct rp_model *m,
 		     const struct ex_options *base)
@@ -991,7 +967,6 @@ static int write_dir(const struct target *t, const struct rp_model *m,
 	}
 	for (int f = 0; f < EX_NFORMATS; f++) {
 		struct ex_options o = *base;
-		struct fill_arg a;
 		char *doc, *path;
 		size_t len;
 
@@ -1002,10 +977,8 @@ static int write_dir(const struct target *t, const struct rp_model *m,
 			rc = 1;
 			continue;
 		}
-		a.buf = doc;
-		a.len = len;
 		path = path_join(t->name, ex_file_name(o.format));
-		if (pt_write_atomic(path, fill_buf, &a)) {
+		if (pt_write_buf_atomic(path, doc, len)) {
 			fprintf(stderr, "%s: cannot write %s: %s\n", PROG, path, strerror(errno));
 			rc = 1;
 		}

@@ -182,6 +182,25 @@ int pt_write_atomic(const char *path, int (*fill)(FILE *f, void *arg), void *arg
 	return pt_atomic_commit(&a);
 }
 
+struct buf {
+	const char *p;
+	size_t len;
+};
+
+static int fill_buf(FILE *f, void *arg)
+{
+	const struct buf *b = arg;
+
+	return fwrite(b->p, 1, b->len, f) == b->len ? 0 : -1;
+}
+
+int pt_write_buf_atomic(const char *path, const char *buf, size_t len)
+{
+	struct buf b = { buf, len };
+
+	return pt_write_atomic(path, fill_buf, &b);
+}
+
 static int fill_json(FILE *f, void *doc)
 {
 	if (json_dumpf(doc, f, PT_JSON_FLAGS) || fputc('\n', f) == EOF)

@@ -33,6 +33,9 @@
  */
 int pt_write_atomic(const char *path, int (*fill)(FILE *f, void *arg), void *arg);
 
+/* len bytes of buf, through pt_write_atomic(). */
+int pt_write_buf_atomic(const char *path, const char *buf, size_t len);
+
 /* doc as PT_JSON_FLAGS and a newline, through pt_write_atomic(). */
 int pt_json_write_atomic(const char *path, json_t *doc);
 
