@@ -31,6 +31,11 @@ PT_KERNEL_BUILD_PACKAGES=(make gcc flex bison bc libelf-dev libssl-dev xz-utils 
 # Chromium to render the HTML pages headless.
 # shellcheck disable=SC2034 # read by the scripts that source this file
 PT_TEST_PACKAGES=(influxdb prometheus-pushgateway python3-jsonschema chromium curl)
+# What the fleet test (tests/fleet.sh) uses: its test hosts are OpenSSH
+# servers in network namespaces (installing openssh-server starts no system
+# sshd the test depends on: it runs its own, each with its own config).
+# shellcheck disable=SC2034 # read by the scripts that source this file
+PT_FLEET_TEST_PACKAGES=(openssh-server openssh-client iproute2 parallel)
 # Repository top, from this file's own location.
 PT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 

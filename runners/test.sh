@@ -11,7 +11,8 @@ Usage: runners/test.sh [--quick]
 Install every Debian package the tests use (the build's, plus QEMU,
 busybox-static and cpio for the VM tests, the kernel build tools, and
 InfluxDB, the Pushgateway, python3-jsonschema, curl and Chromium for the
-dashboard tests; as root, or it prints the sudo line to run), build
+dashboard tests, and openssh-server, openssh-client and iproute2 for the
+fleet test; as root, or it prints the sudo line to run), build
 ptbench (runners/setup.sh) and run its tests:
   1. make check in the normal build directory;
   2. make check in the sanitizer build directory (--enable-sanitizers), with
@@ -29,6 +30,12 @@ ptbench (runners/setup.sh) and run its tests:
      (runners/build-kernel.sh once; skipped with the reason otherwise,
      built when PTBENCH_TEST_KERNEL_BUILD=1). Together about 6 minutes on
      2 CPUs.
+  5. the fleet test, counted as one test (log: BUILD-DIR/fleet.log):
+     tests/fleet.sh starts two OpenSSH servers (Debian's openssh-server),
+     each in its own network namespace, and runs runners/fleet.sh over them:
+     ptbench shipped and built on each, a short suite, a host lost mid-run
+     and --resume, SIGINT, unknown host keys, bad input. Needs root
+     (skipped with the reason otherwise); about 2 minutes on 2 CPUs.
 Counts come from each build's test-suite.log: passed = PASS + XFAIL,
 failed = FAIL + XPASS + ERROR, skipped = SKIP. A build or make check that
 fails before its tests report counts as one failed test. The logs of failed
@@ -41,6 +48,7 @@ least one test ran.
 Options:
   --quick     only step 1
   --no-vm     steps 1 to 3, not the VM tests
+  --no-fleet  not the fleet test (step 5)
   -h, --help  show this help and exit
 
 Environment: PTBENCH_BUILD and PTBENCH_BUILD_SAN choose the build
@@ -50,10 +58,12 @@ EOF
 
 quick=0
 vm=1
+fleet=1
 while [ "$#" -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--no-vm) vm=0 ;;
+	--no-fleet) fleet=0 ;;
 	-h | --help)
 		usage
 		exit 0
@@ -246,6 +256,27 @@ run_vm_tests() {
 	done
 }
 
+# The fleet test, once, with the normal build: real sshd test hosts in
+# network namespaces, ptbench shipped to and built on each (about 2 minutes).
+run_fleet_test() {
+	local dir=$1 log=$1/fleet.log rc=0
+	note "== tests/fleet.sh (log: $log)"
+	top_srcdir=$PT_TOP top_builddir=$dir PTBENCH=$dir/ptbench \
+		PTSTAT=$dir/ptstat bash "$PT_TOP/tests/fleet.sh" >"$log" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		passed=$((passed + 1))
+		note "PASS: fleet"
+		grep -E '^(ok:|the first fleet run)' "$log" || true
+	elif [ "$rc" -eq 77 ]; then
+		skipped=$((skipped + 1))
+		note "SKIP: fleet: $(tail -n 1 "$log")"
+	else
+		count_failure "fleet"
+		note "FAIL: fleet; last lines of $log:"
+		tail -n 80 "$log"
+	fi
+}
+
 summary() {
 	local line status=0
 
@@ -270,7 +301,8 @@ summary() {
 # a tree (patch) and the kernel build tools, the dashboard tests start
 # InfluxDB and the Pushgateway, validate with python3-jsonschema and render
 # HTML in Chromium.
-PT_DEBIAN_PACKAGES+=("${PT_VM_PACKAGES[@]}" "${PT_KERNEL_BUILD_PACKAGES[@]}" "${PT_TEST_PACKAGES[@]}")
+PT_DEBIAN_PACKAGES+=("${PT_VM_PACKAGES[@]}" "${PT_KERNEL_BUILD_PACKAGES[@]}" "${PT_TEST_PACKAGES[@]}"
+	"${PT_FLEET_TEST_PACKAGES[@]}")
 if ! pt_setup; then
 	count_failure "set-up (packages or build)"
 	summary
@@ -289,6 +321,9 @@ if [ "$quick" -eq 0 ]; then
 	run_distcheck "$builddir"
 	if [ "$vm" -eq 1 ]; then
 		run_vm_tests "$builddir"
+	fi
+	if [ "$fleet" -eq 1 ]; then
+		run_fleet_test "$builddir"
 	fi
 fi
 
