@@ -361,6 +361,9 @@ make -s -C "$builddir" distdir distdir="$tmp/ptbench-$version" \
 	tail -n 20 "$tmp/distdir.log" >&2
 	fatal "make distdir failed in $builddir"
 }
+# The directories were made now: their times are set to one fixed value
+# (the files keep the tree's).
+find "$tmp/ptbench-$version" -type d -exec touch -d @0 {} +
 tar -C "$tmp" --sort=name --owner=0 --group=0 --numeric-owner -cf - "ptbench-$version" |
 	gzip -n >"$tmp/dist.tar.gz"
 rm -rf -- "${tmp:?}/ptbench-$version"
