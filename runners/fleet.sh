@@ -66,9 +66,9 @@ hosts whose set is here are left alone; a failed host continues its
 partial set (run.sh --resume), or starts it, or only sends it when it is
 complete on the host. SIGINT or SIGTERM stops every run: GNU parallel ends
 its ssh connections, and on each host parallel's wrapper, seeing its ssh
-session gone, stops the run with --termseq (SIGTERM, then SIGKILL after
-30 s: run.sh stops its entry and keeps the partial set); nothing is left
-running on the hosts.
+session gone, stops the run with --termseq (SIGTERM, then SIGKILL to
+whatever is left 8 s later: run.sh stops its entry and keeps the partial
+set); nothing is left running on the hosts.
 
 Security. ssh runs with BatchMode=yes (never a password prompt) and
 StrictHostKeyChecking=yes against the known_hosts file (--known-hosts, or
@@ -527,7 +527,7 @@ if [ "${#todo[@]}" -gt 0 ]; then
 	: >"$tmp/parallel.log"
 	note "running on ${#todo[@]} hosts: $(for i in "${todo[@]}"; do printf '%s ' "${names[i]}"; done)"
 	parallel --will-cite --hostgroups --sshloginfile "$tmp/sshlogins" \
-		--ssh "$(printf '%q ' "${ssh_cmd[@]}")" --termseq TERM,30000,KILL,25 \
+		--ssh "$(printf '%q ' "${ssh_cmd[@]}")" --termseq TERM,8000,KILL,25 \
 		--joblog "$tmp/joblog" --tag --line-buffer \
 		--retries 1 --halt never "$remote" <"$tmp/jobs" >"$tmp/parallel.log" 2>&1 &
 	ppid_=$!

@@ -178,11 +178,13 @@ wait_partial() {
 	fail "host $1 never wrote its first result of $2"
 }
 
-# no_remote_procs N WHAT: nothing of host N's sessions left running (a few
-# seconds for parallel's wrapper, which polls its parent, and run.sh's stop).
+# no_remote_procs N WHAT: nothing of host N's sessions left running. Allows
+# 15 s: parallel's wrapper on the host polls its parent every second, then
+# sends SIGTERM and, 8 s later (fleet.sh's --termseq), SIGKILL to what is left
+# before it exits itself.
 no_remote_procs() {
 	local left
-	for _ in $(seq 40); do
+	for _ in $(seq 60); do
 		left=$(remote_procs "$1")
 		[ -n "$left" ] || return 0
 		sleep 0.25
@@ -302,13 +304,18 @@ jq_true "$fj" ".hosts[\"$h1\"].kernel_release == \"$(uname -r)\" and .hosts[\"$h
 no_leftovers main
 pass "a second run: no shipping, no build; a kernel and a clock that changed since the last run reported; --force replaced the sets"
 
+# stop_pid PID: at exit, a fleet.sh the test started, if still there.
+stop_pid() {
+	kill -KILL "$1" 2>/dev/null || true
+}
+
 # ---- a host lost in the middle of its run, then --resume ----------------------
 
 # SIGINT is ignored in a background job of a script: env gives it back.
 env --default-signal=INT "$FLEET" --hosts "$T/hosts" --label cut --results "$R" \
 	--suite "$T/long.suite" "${ssh_opts[@]}" >"$T/cut.out" 2>"$T/cut.err" &
 fpid=$!
-pt_at_exit kill -KILL "$fpid"
+pt_at_exit stop_pid "$fpid"
 wait_partial 2 cut
 host_down 2
 rc=0
@@ -348,7 +355,7 @@ pass "--resume: only the missing host ran, continuing its partial set; both sets
 env --default-signal=INT "$FLEET" --hosts "$T/hosts" --label intr --results "$R" \
 	--suite "$T/long.suite" "${ssh_opts[@]}" >"$T/intr.out" 2>"$T/intr.err" &
 fpid=$!
-pt_at_exit kill -KILL "$fpid"
+pt_at_exit stop_pid "$fpid"
 wait_partial 1 intr
 wait_partial 2 intr
 kill -INT "$fpid"
