@@ -247,17 +247,15 @@ const char *pt_flush_path_of(double pv, double native)
 	return native > 0 ? "ipi" : "none";
 }
 
-json_t *pt_json_read(const char *path, char *err, size_t len)
+/* doc, or NULL with why it is not a JSON object in err (doc released). */
+static json_t *json_object_or_why(json_t *doc, const json_error_t *jerr, char *err, size_t len)
 {
-	json_error_t jerr;
-	json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-
 	if (!doc) {
-		if (jerr.line > 0)
+		if (jerr->line > 0)
 			snprintf(err, len, "not valid JSON (line %d, column %d): %s",
-				 jerr.line, jerr.column, jerr.text);
+				 jerr->line, jerr->column, jerr->text);
 		else
-			snprintf(err, len, "%s", jerr.text);
+			snprintf(err, len, "%s", jerr->text);
 		return NULL;
 	}
 	if (!json_is_object(doc)) {
@@ -268,13 +266,38 @@ json_t *pt_json_read(const char *path, char *err, size_t len)
 	return doc;
 }
 
-json_t *pt_result_read(const char *path, char *err, size_t len)
+json_t *pt_json_read(const char *path, char *err, size_t len)
 {
-	json_t *doc = pt_json_read(path, err, len);
+	json_error_t jerr;
 
+	return json_object_or_why(json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), &jerr,
+				  err, len);
+}
+
+json_t *pt_json_parse(const char *text, size_t n, char *err, size_t len)
+{
+	json_error_t jerr;
+
+	return json_object_or_why(json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr), &jerr,
+				  err, len);
+}
+
+/* doc when it is a valid result, else NULL (doc released). */
+static json_t *result_or_why(json_t *doc, char *err, size_t len)
+{
 	if (doc && pt_result_check(doc, err, len)) {
 		json_decref(doc);
 		return NULL;
 	}
 	return doc;
+}
+
+json_t *pt_result_read(const char *path, char *err, size_t len)
+{
+	return result_or_why(pt_json_read(path, err, len), err, len);
+}
+
+json_t *pt_result_parse(const char *text, size_t n, char *err, size_t len)
+{
+	return result_or_why(pt_json_parse(text, n, err, len), err, len);
 }

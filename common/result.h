@@ -76,6 +76,8 @@ void pt_now_iso(char *buf, size_t len);
 const char *pt_json_kind(const json_t *v);
 
 json_t *pt_result_read(const char *path, char *err, size_t errlen);
+/* The same on the n bytes of JSON text at text (the fuzz targets'). */
+json_t *pt_result_parse(const char *text, size_t n, char *err, size_t errlen);
 int pt_result_check(const json_t *doc, char *err, size_t errlen);
 
 /*
@@ -90,5 +92,7 @@ const char *pt_flush_path_of(double pv, double native);
 
 /* Read a JSON object from path; NULL with the reason in err. */
 json_t *pt_json_read(const char *path, char *err, size_t errlen);
+/* The same on the n bytes of JSON text at text. */
+json_t *pt_json_parse(const char *text, size_t n, char *err, size_t errlen);
 
 #endif
