@@ -525,16 +525,15 @@ static void report_parse_error(const char *file, const json_error_t *jerr)
 	    " (NaN and infinities are not JSON numbers: every sample must be finite)" : "");
 }
 
-static int load_entry(const char *file, struct rs_entry *e)
+/* A result parsed (root, or NULL and jerr) into e; root is released. */
+static int entry_from_json(const char *file, json_t *root, const json_error_t *jerr,
+			   struct rs_entry *e)
 {
-	json_error_t jerr;
-	json_t *root;
 	int rc = -1;
 
 	e->file = rs_xstrdup(file);
-	root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		report_parse_error(file, &jerr);
+		report_parse_error(file, jerr);
 		return -1;
 	}
 	if (!json_is_object(root)) {
@@ -548,6 +547,27 @@ static int load_entry(const char *file, struct rs_entry *e)
 out:
 	json_decref(root);
 	return rc;
+}
+
+static int load_entry(const char *file, struct rs_entry *e)
+{
+	json_error_t jerr;
+
+	return entry_from_json(file, json_load_file(file, JSON_REJECT_DUPLICATES, &jerr), &jerr,
+			       e);
+}
+
+int rs_entry_parse(struct rs_entry *e, const char *name, const char *text, size_t len)
+{
+	json_error_t jerr;
+
+	return entry_from_json(name, json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), &jerr,
+			       e);
+}
+
+void rs_entry_free(struct rs_entry *e)
+{
+	free_entry(e);
 }
 
 /* ---- the kernel a set ran on ---------------------------------------------- */
@@ -645,29 +665,25 @@ static void load_facts(struct rs_set *set, const json_t *root)
 		set->config_hash = config_hash(options);
 }
 
-static void load_system(struct rs_set *set)
+/* system.json parsed (root, or NULL and jerr) into set; root is released. */
+static void system_from_json(struct rs_set *set, const char *file, json_t *root,
+			     const json_error_t *jerr)
 {
 	static const char *const fields[][2] = {
 		{ "kernel", "release" }, { "tlb_flush", "mode" }, { "table_free", "mode" },
 	};
 	const char *val[3];
-	json_error_t jerr;
-	char *file = rs_xasprintf("%s/system.json", set->dir);
-	json_t *root;
 
-	root = json_load_file(file, 0, &jerr);
 	if (!root) {
-		if (access(file, F_OK) == 0) {
-			report_parse_error(file, &jerr);
-			set->problems++;
-		}
-		goto out;
+		report_parse_error(file, jerr);
+		set->problems++;
+		return;
 	}
 	if (!json_is_object(root)) {
 		bad(file, NULL, "the document is %s, want an object; ignored", pt_json_kind(root));
 		set->problems++;
 		json_decref(root);
-		goto out;
+		return;
 	}
 	for (size_t i = 0; i < 3; i++) {
 		bool mistyped = false;
@@ -685,8 +701,25 @@ static void load_system(struct rs_set *set)
 	load_accel(set, root);
 	load_facts(set, root);
 	json_decref(root);
-out:
+}
+
+static void load_system(struct rs_set *set)
+{
+	char *file = rs_xasprintf("%s/system.json", set->dir);
+	json_error_t jerr;
+	json_t *root = json_load_file(file, 0, &jerr);
+
+	/* No system.json is no problem; one that does not parse is. */
+	if (root || access(file, F_OK) == 0)
+		system_from_json(set, file, root, &jerr);
 	free(file);
+}
+
+void rs_system_parse(struct rs_set *set, const char *name, const char *text, size_t len)
+{
+	json_error_t jerr;
+
+	system_from_json(set, name, json_loadb(text, len, 0, &jerr), &jerr);
 }
 
 static const char *entry_kernel(const struct rs_entry *e, const char *key)
@@ -805,23 +838,18 @@ static int load_failed_one(const char *file, size_t i, const json_t *o, struct r
 /*
  * meta.json's "failed" list (runners/run.sh through ptstat set fail).
  * meta.json is optional, and so is the list; a list of the wrong shape is
- * reported and counted as a problem.
+ * reported and counted as a problem.  Parsed (root, or NULL and jerr) into
+ * set; root is released.
  */
-static void load_meta(struct rs_set *set)
+static void meta_from_json(struct rs_set *set, const char *file, json_t *root,
+			   const json_error_t *jerr)
 {
-	char *file = rs_xasprintf("%s/meta.json", set->dir);
 	const json_t *failed, *v;
-	json_error_t jerr;
-	json_t *root;
 	size_t i;
 
-	root = json_load_file(file, 0, &jerr);
 	if (!root) {
-		if (access(file, F_OK) == 0) {
-			report_parse_error(file, &jerr);
-			set->problems++;
-		}
-		free(file);
+		report_parse_error(file, jerr);
+		set->problems++;
 		return;
 	}
 	v = json_object_get(root, "started");
@@ -852,7 +880,25 @@ static void load_meta(struct rs_set *set)
 		}
 	}
 	json_decref(root);
+}
+
+static void load_meta(struct rs_set *set)
+{
+	char *file = rs_xasprintf("%s/meta.json", set->dir);
+	json_error_t jerr;
+	json_t *root = json_load_file(file, 0, &jerr);
+
+	/* No meta.json is no problem; one that does not parse is. */
+	if (root || access(file, F_OK) == 0)
+		meta_from_json(set, file, root, &jerr);
 	free(file);
+}
+
+void rs_meta_parse(struct rs_set *set, const char *name, const char *text, size_t len)
+{
+	json_error_t jerr;
+
+	meta_from_json(set, name, json_loadb(text, len, 0, &jerr), &jerr);
 }
 
 /* ---- the directory ------------------------------------------------------- */

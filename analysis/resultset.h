@@ -114,6 +114,18 @@ struct rs_set *rs_load(const char *dir);
 void rs_free(struct rs_set *set);
 
 /*
+ * What rs_load() does with each file, on the len bytes of text at text
+ * (for the fuzz targets), name standing for the file in messages: a
+ * result into e, zeroed before (0, or -1 after a message; rs_entry_free()
+ * it either way); system.json's and meta.json's facts into set, a problem
+ * counted in set->problems.
+ */
+int rs_entry_parse(struct rs_entry *e, const char *name, const char *text, size_t len);
+void rs_entry_free(struct rs_entry *e);
+void rs_system_parse(struct rs_set *set, const char *name, const char *text, size_t len);
+void rs_meta_parse(struct rs_set *set, const char *name, const char *text, size_t len);
+
+/*
  * rs_load() of each directory, labels made unique ("base#2" for a second
  * set from a directory of the same name) and their problems added to
  * *problems; NULL when one of them does not load (it said why).
