@@ -28,7 +28,8 @@ name of a host's set is HOST; two lines naming one HOST are refused.
 
 What each host gets, and why. This tree's distribution (make distdir, as
 make dist packs it, tarred reproducibly) is shipped over ssh once per
-content: ~/.cache/ptbench/fleet-dist/ptbench-VERSION-HASH.tar.gz here,
+content: ~/.cache/ptbench/fleet-dist/ptbench-VERSION-HASH.tar.gz here
+(the 5 used last are kept),
 DIR/src/HASH/ on the host (HASH: its SHA-256, 16 digits). On the host it is
 built with the project's own set-up (runners/setup.sh: the missing Debian
 packages installed as root, or the sudo line printed and a failure; then
@@ -372,6 +373,12 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/ptbench/fleet-dist
 mkdir -p -- "$cache" || fatal "cannot create $cache"
 tarball=$cache/ptbench-$version-$hash.tar.gz
 [ -f "$tarball" ] || mv -- "$tmp/dist.tar.gz" "$tarball"
+touch -- "$tarball"
+# The cache keeps the 5 tarballs used last.
+find "$cache" -maxdepth 1 -name 'ptbench-*.tar.gz' -printf '%T@ %p\n' | sort -rn |
+	tail -n +6 | cut -d' ' -f2- | while IFS= read -r old_tarball; do
+	rm -f -- "$old_tarball"
+done
 suite_arg=$suite
 if [ -n "$suite_file" ]; then
 	shash=$(sha256sum <"$suite_file" | cut -c1-16)

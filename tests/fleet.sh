@@ -151,6 +151,8 @@ printf '%s\n' 'reps 3' \
 R=$T/results
 mkdir -p "$T/tmp"
 export TMPDIR=$T/tmp
+# fleet.sh's tarball cache, here rather than in ~/.cache.
+export XDG_CACHE_HOME=$T/cache
 ssh_opts=(--identity "$T/client/id" --known-hosts "$T/client/known_hosts")
 
 # fleet LABEL ARG...: fleet.sh on the test hosts into $R.
