@@ -481,9 +481,11 @@ for i in "${!names[@]}"; do
 	h_clock[i]=$(date -u -d "@$secs" +%Y-%m-%dT%H:%M:%SZ)
 	# What its last run recorded.
 	if [ -f "$fleet_json" ]; then
+		# '|' (not a blank, which read would merge) between fields that
+		# may be empty.
 		prev=$("$JQ" -r --arg h "$n" '.hosts[$h] // {} |
-			"\(.kernel_release // "")\t\(.clock_offset_s // "")\t\(.updated // "")"' "$fleet_json") || prev=
-		IFS=$'\t' read -r pk po pu <<<"$prev" || true
+			"\(.kernel_release // "")|\(.clock_offset_s // "")|\(.updated // "")"' "$fleet_json") || prev=
+		IFS='|' read -r pk po pu <<<"$prev" || true
 		if [ -n "$pk" ] && [ "$pk" != "$kern" ]; then
 			note "$n: CHANGED: its kernel was $pk at its last run ($pu), it is $kern now"
 		fi

@@ -311,6 +311,17 @@ stop_pid() {
 	kill -KILL "$1" 2>/dev/null || true
 }
 
+# The hosts refused for their keys had no kernel nor clock recorded: a
+# --resume with their keys runs both, and reports no change.
+expect_exit 0 fleet nokey --suite "$T/tiny.suite" --identity "$T/client/id" \
+	--known-hosts "$T/client/new_known_hosts" --resume
+if grep -q 'CHANGED' "$T/err"; then
+	fail "a host with nothing recorded was reported changed: $(grep CHANGED "$T/err")"
+fi
+jq_true "$R/fleet-nokey/fleet.json" '[.hosts[] | .status == "ok" and .attempts == 2 and .reason == null]
+	== [true, true]' "--resume of hosts refused for their keys"
+pass "--resume of hosts that never ran: both run, nothing reported changed"
+
 # ---- a host lost in the middle of its run, then --resume ----------------------
 
 # SIGINT is ignored in a background job of a script: env gives it back.
