@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# make fuzz: each fuzz target of a --enable-fuzz build in turn, one job, on
+# make fuzz: each fuzz target of a --enable-fuzz build in turn, in one process, on
 # a working copy of its corpus, for FUZZ_TIME seconds (or FUZZ_RUNS
 # executions when set); a table of what each did at the end.
 #
@@ -37,7 +37,7 @@ for name in "$@"; do
 	echo "fuzz-$name: $limit, corpus $src/fuzz/corpus/$name" >&2
 	# -close_fd_mask=3: the parsers' messages are not read; libFuzzer's
 	# own report and the sanitizers' still reach the log.
-	"$bin" "$limit" -jobs=1 -workers=1 -close_fd_mask=3 -print_final_stats=1 \
+	"$bin" "$limit" -close_fd_mask=3 -print_final_stats=1 \
 		-artifact_prefix="$build/fuzz/crashes/$name-" -timeout=10 -rss_limit_mb=2048 \
 		"$work" "$src/fuzz/corpus/$name" 2>"$log"
 	rc=$?

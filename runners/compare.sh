@@ -87,7 +87,8 @@ Under TCG every instruction is emulated: the report says so at its top (in
 table.txt, table.md, index.html and on standard output).
 
 A SET is a result set directory, or the label of one in results/ of this
-tree. Sets are named by their directory's basename, which must differ.
+tree (./results when installed). Sets are named by their directory's
+basename, which must differ.
 
 The report directory (default: results/compare-A-vs-B[-vs-C...]/, from the
 set names) is written by 'ptstat report' in one process from one comparison
@@ -300,12 +301,12 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 		PT_DEBIAN_PACKAGES+=("${PT_VM_PACKAGES[@]}")
 		pt_setup || fatal "the set-up failed"
 		PTBENCH=$PTBENCH_BIN
-		PTSTAT=${PTSTAT:-$PT_BUILDDIR/ptstat}
+		PTSTAT=${PTSTAT:-$PTSTAT_BIN}
 		export PTBENCH PTSTAT
 	fi
 	VM=$PT_TOP/runners/vm.sh
 	RUN=$PT_TOP/runners/run.sh
-	rundir=${results:-$PT_TOP/results/kernels-$(date +%Y%m%d-%H%M%S)}
+	rundir=${results:-$PT_RESULTS/kernels-$(date +%Y%m%d-%H%M%S)}
 
 	if [ "$question" = rcu-table-free ]; then
 		printf 'compare.sh: --question rcu-table-free: the switchable 6.12 kernel (runners/build-kernel.sh --kind switchable: built once, then from the cache)\n' >&2
@@ -459,10 +460,10 @@ declare -A seen=()
 for s in "${sets[@]}"; do
 	if [ -d "$s" ]; then
 		d=$s
-	elif [[ $s != */* ]] && [ -d "$PT_TOP/results/$s" ]; then
-		d=$PT_TOP/results/$s
+	elif [[ $s != */* ]] && [ -d "$PT_RESULTS/$s" ]; then
+		d=$PT_RESULTS/$s
 	else
-		die "no result set '$s': not a directory, nor one in $PT_TOP/results"
+		die "no result set '$s': not a directory, nor one in $PT_RESULTS"
 	fi
 	d=$(realpath -- "$d")
 	name=$(basename -- "$d")
@@ -478,14 +479,14 @@ if [ -n "${PTSTAT:-}" ]; then
 	ptstat=$PTSTAT
 else
 	pt_setup || fatal "the set-up failed"
-	ptstat=$PT_BUILDDIR/ptstat
+	ptstat=$PTSTAT_BIN
 fi
 if [ ! -f "$ptstat" ] || [ ! -x "$ptstat" ]; then
 	fatal "ptstat not found or not executable: $ptstat"
 fi
 
 if [ -z "$out" ]; then
-	out=$PT_TOP/results/compare-$(printf '%s-vs-' "${names[@]}")
+	out=$PT_RESULTS/compare-$(printf '%s-vs-' "${names[@]}")
 	out=${out%-vs-}
 fi
 out=${out%/}

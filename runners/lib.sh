@@ -85,3 +85,33 @@ secs_since() {
 older_than() {
 	awk -v a="$(date +%s.%N)" -v b="$1" -v l="$2" 'BEGIN { exit !(a - b > l) }'
 }
+
+# The layout, decided here and nowhere else. PT_TOP holds runners/ and
+# workloads/ (with runners/kconfig/ and runners/kernel-patches/) in both:
+# - a checkout (or an unpacked release): PT_TOP is the top of the tree,
+#   runners/setup.sh builds ptbench and ptstat in build/, PT_BINDIR is empty,
+#   and result sets go to PT_TOP/results;
+# - installed (make install, the Debian package): PT_TOP is $(pkgdatadir),
+#   where make install wrote runners/installed-bindir, the directory of the
+#   installed ptbench and ptstat (relative to runners/ when bindir and
+#   pkgdatadir share a prefix, so that a DESTDIR or moved tree works too).
+#   PT_BINDIR is that directory, nothing is built, and result sets go to
+#   ./results.
+# PT_RESULTS: where result sets go by default.
+# shellcheck disable=SC2034 # read by the scripts that source this file
+PT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PT_BINDIR=
+PT_RESULTS=$PT_TOP/results
+if [ -f "$PT_TOP/runners/installed-bindir" ]; then
+	IFS= read -r PT_BINDIR <"$PT_TOP/runners/installed-bindir" || true
+	case $PT_BINDIR in
+	'') fatal "$PT_TOP/runners/installed-bindir is empty (reinstall ptbench)" ;;
+	/*) ;;
+	*)
+		PT_BINDIR=$(cd "$PT_TOP/runners/$PT_BINDIR" 2>/dev/null && pwd) ||
+			fatal "the installed programs' directory $PT_TOP/runners/$(cat "$PT_TOP/runners/installed-bindir") is missing"
+		;;
+	esac
+	# shellcheck disable=SC2034
+	PT_RESULTS=$PWD/results
+fi

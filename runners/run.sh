@@ -38,7 +38,7 @@ Options:
                      the suite's 'rounds' line, else 1; at most N; see
                      "Rounds" below)
   --out DIR          where the result set goes (default: results/ of this
-                     tree); the set is OUT/LABEL
+                     tree; ./results when installed); the set is OUT/LABEL
   --entry-timeout S  stop an entry (SIGTERM, then SIGKILL 10 s later) that
                      runs longer than S seconds and record it as failed
                      (default: 300 + 10 x its planned time; 0: never)
@@ -329,7 +329,7 @@ commands_text() {
 
 [ -n "$label" ] || label=$(uname -r)-$(date +%Y%m%d-%H%M%S)
 label=${label//[!A-Za-z0-9._+-]/_}
-out=${out_arg:-$PT_TOP/results}
+out=${out_arg:-$PT_RESULTS}
 final=$out/$label
 partial=$out/.$label.partial
 

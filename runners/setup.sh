@@ -14,7 +14,7 @@ set -euo pipefail
 PT_DEBIAN_PACKAGES=(
 	libhwloc-dev libpfm4-dev libjansson-dev libgsl-dev zlib1g-dev libcurl4-openssl-dev
 	autoconf automake libtool autoconf-archive pkg-config make gcc
-	jq gnuplot-nox parallel shellcheck procps file libxml2-utils time
+	jq gnuplot-nox parallel shellcheck procps file libxml2-utils time groff-base
 )
 # What runners/vm.sh needs beyond that to boot kernels (installed when it
 # runs, and by runners/test.sh for its VM tests).
@@ -36,15 +36,21 @@ PT_TEST_PACKAGES=(influxdb prometheus-pushgateway python3-jsonschema chromium cu
 # sshd the test depends on: it runs its own, each with its own config).
 # shellcheck disable=SC2034 # read by the scripts that source this file
 PT_FLEET_TEST_PACKAGES=(openssh-server openssh-client iproute2 parallel)
-# Repository top, from this file's own location.
-PT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The packages of the build alone (PT_DEBIAN_PACKAGES is extended by the
+# scripts that source this file): an installed ptbench needs none of them.
+PT_BUILD_PACKAGES=("${PT_DEBIAN_PACKAGES[@]}")
+# PT_TOP, PT_BINDIR (set when this is an installed ptbench) and PT_RESULTS:
+# runners/lib.sh decides the layout.
+PROG=${PROG:-setup.sh}
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 pt_setup_usage() {
 	cat <<EOF
 Usage: runners/setup.sh [OPTION]... [-- CONFIGURE-ARG...]
    or: . runners/setup.sh; pt_setup [OPTION]... [-- CONFIGURE-ARG...]
 
-Prepare a ptbench build, doing only what is out of date:
+In a checkout, prepare a ptbench build, doing only what is out of date:
   1. install the missing Debian packages (as root: apt-get update, then
      apt-get install; otherwise print the sudo command to run and fail);
   2. run ./bootstrap when configure is missing or older than configure.ac
@@ -69,6 +75,11 @@ Environment:
 
 When sourced, pt_setup exports PTBENCH_BIN, the path of the built ptbench,
 and sets PT_BUILDDIR to the build directory.
+
+Installed (make install, the Debian package: $PT_TOP/runners/installed-bindir
+exists), nothing is bootstrapped, configured or built: pt_setup names the
+installed ptbench and ptstat, and only installs the Debian packages asked
+for beyond the build's (the VM runners' QEMU, busybox-static and cpio).
 EOF
 }
 
@@ -235,6 +246,43 @@ pt_build() {
 	fi
 }
 
+# pt_setup in an installed ptbench: SANITIZERS PACKAGES NCONFARGS are
+# pt_setup's settings. The installed programs, nothing built.
+pt_setup_installed() {
+	local pkg b
+	local -a extra=()
+	local -A in_build=()
+
+	if [ "$1" -eq 1 ] || [ "$3" -gt 0 ]; then
+		pt_setup_err "this ptbench is installed ($PT_TOP): it builds nothing" \
+			"(--sanitizers and configure arguments need a checkout)"
+		return 2
+	fi
+	if [ "$2" -eq 1 ]; then
+		for pkg in "${PT_BUILD_PACKAGES[@]}"; do
+			in_build[$pkg]=1
+		done
+		for pkg in "${PT_DEBIAN_PACKAGES[@]}"; do
+			[ -n "${in_build[$pkg]:-}" ] || extra+=("$pkg")
+		done
+		if [ "${#extra[@]}" -gt 0 ]; then
+			PT_DEBIAN_PACKAGES=("${extra[@]}")
+			pt_install_packages || return 1
+		fi
+	fi
+	for b in ptbench ptstat; do
+		if [ ! -x "$PT_BINDIR/$b" ]; then
+			pt_setup_err "the installed $b is missing: $PT_BINDIR/$b"
+			return 1
+		fi
+	done
+	# shellcheck disable=SC2034 # for the scripts that source this file
+	PT_BUILDDIR=$PT_BINDIR
+	PTBENCH_BIN=$PT_BINDIR/ptbench
+	PTSTAT_BIN=$PT_BINDIR/ptstat
+	export PTBENCH_BIN PTSTAT_BIN
+}
+
 pt_setup() {
 	local sanitizers=0 packages=1 dir
 	local -a conf_args=()
@@ -259,6 +307,11 @@ pt_setup() {
 		esac
 		shift
 	done
+
+	if [ -n "$PT_BINDIR" ]; then
+		pt_setup_installed "$sanitizers" "$packages" "${#conf_args[@]}"
+		return
+	fi
 
 	if [ "$packages" -eq 1 ]; then
 		pt_install_packages || return 1

@@ -48,7 +48,7 @@ done
 . "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 pt_setup
 
-[ -n "$out" ] || out="$PT_TOP/results/smoke-$(uname -r)-$(date +%Y%m%d-%H%M%S)"
+[ -n "$out" ] || out="$PT_RESULTS/smoke-$(uname -r)-$(date +%Y%m%d-%H%M%S)"
 [ ! -e "$out" ] || die "$out already exists; choose another --out"
 mkdir -p "$(dirname "$out")"
 tmp=$(mktemp -d "$(dirname "$out")/.smoke.XXXXXX")

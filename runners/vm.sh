@@ -32,7 +32,8 @@ Options of run:
   --suite NAME|FILE   the suite (default: smoke); see runners/run.sh --help
   --label LABEL       name of the result set (default: the kernel release,
                       then -VARIANT)
-  --out DIR           where the set goes (default: results/ of this tree)
+  --out DIR           where the set goes (default: results/ of this tree;
+                      ./results when installed)
   --reps N, --rounds K  passed to run.sh inside the guest
   --variant NAME:KEY=VALUE,...
                       boot differently: append=ARGS adds ARGS to the kernel
@@ -762,7 +763,7 @@ run_plan() {
 	[[ $label =~ ^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,199}$ ]] ||
 		die "the label '$label' made from the kernel release is not usable: give --label"
 
-	out=${out_arg:-$PT_TOP/results}
+	out=${out_arg:-$PT_RESULTS}
 	mkdir -p -- "$out" || fatal "cannot create $out"
 	out=$(realpath -- "$out")
 	if [ -e "$out/$label" ] && [ "$force" -ne 1 ]; then
