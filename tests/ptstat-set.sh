@@ -193,7 +193,7 @@ refuse "fleet: another label" "fleet.json: label: is 'nightly', not 'other'" "$f
 refuse "fleet: a host name with a slash" "--host '../h': want letters" "$fj" \
 	fleet "$f" --label nightly --suite smoke --host ../h --status ok
 refuse "fleet: an unknown status" "--status 'done': want ok, failed or partial" "$fj" \
-	fleet "$f" --label nightly --suite smoke --host h1 --status done
+	fleet "$f" --label nightly --suite smoke --host h1 --status 'done'
 refuse "fleet: failed without a reason" "--status failed needs a --reason" "$fj" \
 	fleet "$f" --label nightly --suite smoke --host h1 --status failed
 refuse "fleet: a clock not in UTC" "--clock '2026-01-02 03:04:05': want" "$fj" \
