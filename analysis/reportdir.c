@@ -83,20 +83,30 @@ static void die_of_signal(void)
 
 /* ---- paths ---------------------------------------------------------------- */
 
+static int rm_failed;
+
 static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
 	(void)type;
 	(void)ftw;
-	if (remove(path))
+	if (remove(path)) {
 		fprintf(stderr, "ptstat: cannot remove %s: %s\n", path, strerror(errno));
+		rm_failed = 1;
+	}
 	return 0;
 }
 
-static void rm_tree(const char *path)
+int rd_rm_tree(const char *path)
 {
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rm_failed = 0;
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS)) {
+		fprintf(stderr, "ptstat: cannot remove %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return rm_failed ? -1 : 0;
 }
+
 
 /* dir without trailing slashes, split into its parent and base name. */
 struct where {
@@ -291,7 +301,7 @@ static int swap_in(const char *prog, const char *tmp, const struct where *w)
 	if (!renameat2(AT_FDCWD, tmp, AT_FDCWD, w->dir, RENAME_NOREPLACE))
 		return 0;
 	if (errno == EEXIST && !renameat2(AT_FDCWD, tmp, AT_FDCWD, w->dir, RENAME_EXCHANGE)) {
-		rm_tree(tmp);
+		rd_rm_tree(tmp);
 		return 0;
 	}
 	if (errno != EINVAL && errno != ENOSYS && errno != EEXIST)
@@ -312,7 +322,7 @@ static int swap_in(const char *prog, const char *tmp, const struct where *w)
 		errno = err;
 		goto fail;
 	}
-	rm_tree(aside);
+	rd_rm_tree(aside);
 	free(aside);
 	return 0;
 fail:
@@ -348,12 +358,12 @@ int rd_build(const struct rd_writer *wr)
 	umask(mask);
 	chmod(tmp, 0777 & ~mask);
 	if (wr->fill(tmp, wr->arg) || caught) {
-		rm_tree(tmp);
+		rd_rm_tree(tmp);
 		goto out;
 	}
 	block_signals(true);
 	if (caught || swap_in(wr->prog, tmp, &w)) {
-		rm_tree(tmp);
+		rd_rm_tree(tmp);
 		block_signals(false);
 		goto out;
 	}

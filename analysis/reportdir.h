@@ -50,6 +50,12 @@ struct rd_writer {
 };
 
 int rd_check_dir(const char *prog, const char *dir);
+/*
+ * Removes path and, for a directory, everything in it (symbolic links not
+ * followed); what cannot be removed is named on stderr.  0, or -1 when
+ * something is left.
+ */
+int rd_rm_tree(const char *path);
 int rd_build(const struct rd_writer *wr);
 bool rd_stopped(void);
 

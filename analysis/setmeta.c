@@ -3,11 +3,14 @@
  * ptstat set: the files of a result set that are not results, written for
  * runners/run.sh and runners/vm.sh: meta.json (ptbench-set/1: what ran,
  * when, what failed) and the "vm" object of system.json; and for
- * runners/fleet.sh the record of a fleet run, fleet.json (ptbench-fleet/1).
+ * runners/fleet.sh the record of a fleet run, fleet.json (ptbench-fleet/1),
+ * and the move of a checked set into place.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include "../common/result.h"
+#include "reportdir.h"
 #include "resultset.h"
 #include "write.h"
 
@@ -32,6 +36,7 @@ static void set_help(FILE *f)
 "                            --status ok|failed|partial [--reason TEXT]\n"
 "                            [--sshlogin LOGIN] [--kernel RELEASE]\n"
 "                            [--clock ISO] [--clock-offset SECONDS]\n"
+"       ptstat set place SRC DEST\n"
 "\n"
 "Writes the files of the result set DIR that are not results\n"
 "(results/README.md), each atomically; on any error the file is left as it was.\n"
@@ -76,14 +81,24 @@ static void set_help(FILE *f)
 "        record is replaced, keeping its kernel, clock and offset when not\n"
 "        given, and counting its attempts. An existing fleet.json of another\n"
 "        label is refused.\n"
+"place   moves the directory SRC (a set already checked) to DEST in one\n"
+"        step: renamed when DEST does not exist; else exchanged with DEST\n"
+"        (renameat2 RENAME_EXCHANGE), so that DEST is at every moment the old\n"
+"        set or the new one, never missing, and the old one, now at SRC, is\n"
+"        removed. SRC and DEST must be on the same file system (a rename);\n"
+"        a DEST that is not a directory is refused. A file system without\n"
+"        the exchange (EINVAL) can only take a DEST that does not exist.\n"
 "\n"
-"Exit status: 0 written; 1 the file could not be written; 2 bad usage or\n"
-"input (nothing written).\n", f);
+"Exit status: 0 written (place: moved); 1 the file could not be written\n"
+"(place: the move failed, DEST as it was; or the old DEST, moved to SRC,\n"
+"could not be removed entirely, the new one being in place); 2 bad usage or\n"
+"input (nothing written; place: SRC missing or not a directory, DEST not a\n"
+"directory, SRC and DEST on different file systems).\n", f);
 }
 
 struct set_args {
 	const char *prog;
-	const char *dir, *label, *plan, *entry, *status, *round, *src, *log, *facts;
+	const char *dir, *dest, *label, *plan, *entry, *status, *round, *src, *log, *facts;
 	const char *suite, *host, *reason, *sshlogin, *kernel, *clock, *clock_offset;
 	bool resume, help;
 };
@@ -705,20 +720,68 @@ static int cmd_fleet(const struct set_args *a)
 	return rc;
 }
 
+/* ---- place --------------------------------------------------------------------- */
+
+static int place_failed(const struct set_args *a)
+{
+	if (errno == EXDEV)
+		return pw_fail(a->prog, "%s and %s are on different file systems: a set is placed by a rename, so SRC must be beside DEST",
+			       a->dir, a->dest);
+	fprintf(stderr, "%s: cannot move %s to %s: %s\n", a->prog, a->dir, a->dest,
+		strerror(errno));
+	return 1;
+}
+
+static int cmd_place(const struct set_args *a)
+{
+	struct stat st;
+
+	if (!a->dest)
+		return pw_usage(a->prog, "SRC and DEST are needed");
+	if (lstat(a->dir, &st) || !S_ISDIR(st.st_mode))
+		return pw_fail(a->prog, "%s: not a directory", a->dir);
+	if (!lstat(a->dest, &st) && !S_ISDIR(st.st_mode))
+		return pw_fail(a->prog, "%s exists and is not a directory", a->dest);
+	if (!renameat2(AT_FDCWD, a->dir, AT_FDCWD, a->dest, RENAME_NOREPLACE))
+		return 0;
+	if (errno == EEXIST) {
+		if (renameat2(AT_FDCWD, a->dir, AT_FDCWD, a->dest, RENAME_EXCHANGE))
+			return place_failed(a);
+		/* The old DEST is at SRC now. */
+		if (rd_rm_tree(a->dir)) {
+			fprintf(stderr, "%s: %s is in place; what is left of the old one is in %s\n",
+				a->prog, a->dest, a->dir);
+			return 1;
+		}
+		return 0;
+	}
+	if (errno != EINVAL && errno != ENOSYS)
+		return place_failed(a);
+	/* No renameat2 flags here: a DEST that does not exist, renamed to. */
+	if (!lstat(a->dest, &st)) {
+		fprintf(stderr, "%s: %s exists and this file system cannot exchange directories (renameat2: %s): left as it was\n",
+			a->prog, a->dest, strerror(EINVAL));
+		return 1;
+	}
+	return rename(a->dir, a->dest) ? place_failed(a) : 0;
+}
+
 /* ---- the command line ----------------------------------------------------------- */
 
 static const struct {
 	const char *name;
 	int (*run)(const struct set_args *a);
 	const char *opts;	/* the options it takes, " name " each */
+	int npaths;		/* the directories it takes */
 } set_cmds[] = {
-	{ "start", cmd_start, " label plan resume help " },
-	{ "fail", cmd_fail, " entry status round src log help " },
-	{ "ok", cmd_ok, " entry help " },
-	{ "finish", cmd_finish, " help " },
-	{ "vm", cmd_vm, " facts help " },
+	{ "start", cmd_start, " label plan resume help ", 1 },
+	{ "fail", cmd_fail, " entry status round src log help ", 1 },
+	{ "ok", cmd_ok, " entry help ", 1 },
+	{ "finish", cmd_finish, " help ", 1 },
+	{ "vm", cmd_vm, " facts help ", 1 },
 	{ "fleet", cmd_fleet,
-	  " label suite host status reason sshlogin kernel clock clock-offset help " },
+	  " label suite host status reason sshlogin kernel clock clock-offset help ", 1 },
+	{ "place", cmd_place, " help ", 2 },
 };
 
 /* An option the subcommand does not take is an unknown option there. */
@@ -763,21 +826,25 @@ int pw_set(int argc, char **argv)
 		goto out;
 	}
 	if (!npos) {
-		pw_usage(a.prog, "a command is needed: start, fail, ok, finish, vm or fleet");
+		pw_usage(a.prog, "a command is needed: start, fail, ok, finish, vm, fleet or place");
 		goto out;
 	}
 	for (c = 0; c < sizeof(set_cmds) / sizeof(set_cmds[0]); c++)
 		if (!strcmp(pos[0], set_cmds[c].name))
 			break;
 	if (c == sizeof(set_cmds) / sizeof(set_cmds[0])) {
-		pw_usage(a.prog, "unknown command '%s': start, fail, ok, finish, vm or fleet", pos[0]);
+		pw_usage(a.prog, "unknown command '%s': start, fail, ok, finish, vm, fleet or place", pos[0]);
 		goto out;
 	}
 	snprintf(prog, sizeof(prog), "ptstat set %s", set_cmds[c].name);
 	a.prog = prog;
 	a.dir = npos > 1 ? pos[1] : NULL;
-	if (npos > 2)
-		pw_usage(a.prog, "one directory, not '%s' as well", pos[2]);
+	if (set_cmds[c].npaths == 2)
+		a.dest = npos > 2 ? pos[2] : NULL;
+	if (npos > 1 + set_cmds[c].npaths)
+		pw_usage(a.prog, "%s, not '%s' as well",
+			 set_cmds[c].npaths == 2 ? "SRC and DEST" : "one directory",
+			 pos[1 + set_cmds[c].npaths]);
 	else if (!check_opts(a.prog, opts, set_cmds[c].opts) && !need_dir(&a))
 		rc = set_cmds[c].run(&a);
 out:

@@ -208,3 +208,41 @@ printf '{"schema": "ptbench-set/1", "label": "nightly", "hosts": {}}\n' >"$fj"
 cp "$fj" "$T/keep"
 refuse "fleet: another schema" "fleet.json: schema: is not 'ptbench-fleet/1'" "$fj" \
 	fleet "$f" --label nightly --suite smoke --host h1 --status ok
+
+# place: a checked set moved into place, replacing an earlier one in one step.
+p=$T/place
+mkdir -p "$p/new/sub" "$p/old/deep/er"
+printf 'new\n' >"$p/new/sub/a.json"
+printf 'old\n' >"$p/old/deep/er/b.json"
+expect_exit 0 "$PTSTAT" set place "$p/old" "$p/dest"
+[ -f "$p/dest/deep/er/b.json" ] && [ ! -e "$p/old" ] || fail "place: DEST absent: $(find "$p")"
+ino=$(stat -c %i "$p/new")
+expect_exit 0 "$PTSTAT" set place "$p/new" "$p/dest"
+[ "$(cat "$p/dest/sub/a.json")" = new ] || fail "place: DEST present: not the new set: $(find "$p")"
+[ "$(stat -c %i "$p/dest")" = "$ino" ] || fail "place: DEST is not the directory SRC was (renamed, not copied)"
+[ "$(find "$p" -mindepth 1 | sort | tr '\n' ' ')" = "$p/dest $p/dest/sub $p/dest/sub/a.json " ] ||
+	fail "place: DEST present: the old set or SRC left: $(find "$p")"
+[ ! -s "$T/err" ] || fail "place printed: $(cat "$T/err")"
+pass "place: DEST absent renamed to, DEST present exchanged and the old one removed with everything in it"
+
+expect_exit 2 "$PTSTAT" set place "$p/missing" "$p/dest"
+grep -qF "ptstat set place: $p/missing: not a directory" "$T/err" || fail "place: SRC missing: $(cat "$T/err")"
+[ "$(cat "$p/dest/sub/a.json")" = new ] || fail "place: SRC missing touched DEST"
+mkdir "$p/src2"
+printf 'x\n' >"$p/file"
+expect_exit 2 "$PTSTAT" set place "$p/src2" "$p/file"
+grep -qF "$p/file exists and is not a directory" "$T/err" || fail "place: DEST a file: $(cat "$T/err")"
+[ -d "$p/src2" ] && [ "$(cat "$p/file")" = x ] || fail "place: DEST a file: something moved"
+expect_exit 2 "$PTSTAT" set place "$p/src2"
+grep -qF "SRC and DEST are needed" "$T/err" || fail "place: no DEST: $(cat "$T/err")"
+expect_exit 2 "$PTSTAT" set place "$p/src2" "$p/d1" "$p/d2"
+grep -qF "SRC and DEST, not '$p/d2' as well" "$T/err" || fail "place: three paths: $(cat "$T/err")"
+if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$p")" ]; then
+	expect_exit 2 "$PTSTAT" set place "$p/src2" "/dev/shm/ptstat-place-$$"
+	grep -qF "are on different file systems" "$T/err" || fail "place: across file systems: $(cat "$T/err")"
+	[ -d "$p/src2" ] && [ ! -e "/dev/shm/ptstat-place-$$" ] || fail "place: across file systems: something moved"
+	pass "place: SRC and DEST on different file systems refused (exit 2), nothing moved"
+else
+	printf 'SKIP: place across file systems: /dev/shm is missing or on the file system of %s\n' "$p"
+fi
+pass "place: SRC missing, DEST a file, a missing or extra path: exit 2 with the reason, nothing moved"
