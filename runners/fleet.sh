@@ -46,8 +46,9 @@ DIR/sets (--force: a fresh run; --resume: see below). When it is done, its
 set comes back through ssh as a tar stream into a hidden directory of
 RESULTS/fleet-LABEL/ (only regular files and directories, no absolute or
 '..' names), every result in it is checked with 'ptstat check', the set
-must load ('ptstat show'), and only then is it renamed to HOST/ (an
-earlier HOST/ is replaced only once the new one passed). Then 'ptstat
+must load ('ptstat show'), and only then is it moved to HOST/ by 'ptstat
+set place' (an earlier HOST/ is replaced only once the new one passed, in
+one step: exchanged with it, so that HOST/ is never missing). Then 'ptstat
 report RESULTS/fleet-LABEL/report HOST-SETS...' writes the report and
 prints the table on stdout (with at least two sets).
 
@@ -349,7 +350,7 @@ fleet_json=$out/fleet.json
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ptbench-fleet.XXXXXX") || fatal "cannot create a temporary directory"
 cleanup() {
 	rm -rf -- "$tmp"
-	rm -rf -- "$out"/.fetch-* "$out"/.old-*
+	rm -rf -- "$out"/.fetch-*
 }
 trap cleanup EXIT
 
@@ -581,7 +582,7 @@ reason_of() {
 
 # fetch I: the host's set into a hidden directory, checked, renamed to NAME.
 fetch() {
-	local i=$1 n=${names[$1]} f bad new old rc=0
+	local i=$1 n=${names[$1]} f bad new rc=0
 	f=$tmp/$n.tar
 	"${ssh_cmd[@]}" "${logins[i]}" "cd $rdir/sets/$label && tar -cf - ." >"$f" 2>"$tmp/fetch.err" </dev/null || rc=$?
 	if [ "$rc" -ne 0 ]; then
@@ -617,12 +618,12 @@ fetch() {
 		host_failed "$i" "its set was refused by ptstat: $(sed "s|$new/||g" "$tmp/fetch.err" | clean_last /dev/stdin)"
 		return 0
 	fi
-	if [ -e "$out/$n" ]; then
-		old=$(mktemp -d "$out/.old-$n.XXXXXX")
-		mv -T -- "$out/$n" "$old/set"
+	# In one step: an earlier HOST/ is exchanged with the new one, never
+	# missing (ptstat set place: renameat2 RENAME_EXCHANGE).
+	if ! "$ptstat" set place "$new" "$out/$n" 2>"$tmp/fetch.err"; then
+		host_failed "$i" "its set could not be put in place: $(clean_last "$tmp/fetch.err")"
+		return 0
 	fi
-	mv -T -- "$new" "$out/$n"
-	[ -z "${old:-}" ] || rm -rf -- "$old"
 	if [ "$2" -eq 3 ]; then
 		record "$i" partial
 		note "$n: its set is in $out/$n (entries failed in it: its meta.json)"
