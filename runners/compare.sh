@@ -257,14 +257,7 @@ else
 	*) die "--accel '$accel': want auto, kvm or tcg" ;;
 	esac
 	[[ $jobs =~ ^[1-9][0-9]{0,2}$ ]] || die "--jobs '$jobs': want a number of VMs at once"
-	# The form only: runners/vm.sh checks the rest, before booting.
-	for v in "${variants[@]}"; do
-		[[ $v =~ ^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}:(append|cpu)= ]] ||
-			die "--variant '$v': want NAME:append=ARGS,cpu=MODEL (NAME: letters, digits, '.', '_', '+', '-')"
-	done
-	if [ $(("${#kernels[@]}" * (${#variants[@]} > 0 ? ${#variants[@]} : 1))) -lt 2 ]; then
-		die "one kernel and no --variant: nothing to compare (give two --kernel, or --variant twice)"
-	fi
+	pt_check_sides
 fi
 if [ "$out_set" -eq 1 ] && [ -z "$out" ]; then
 	die "--out needs a directory"
@@ -362,41 +355,14 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 		die "the VMs run under TCG (emulated) and 'running' natively: their timings cannot be compared (add --allow-mixed to compare anyway)"
 	fi
 
-	# The sides: each kernel, under each variant. Names are the kernel
-	# release, then -VARIANT.
-	side_names=()
+	# The sides: each kernel under each variant, then the question's extra
+	# sides (runners/lib.sh). Names are the kernel release, then -VARIANT.
+	pt_sides "$VM" "${extra_sides[@]}"
 	side_cmds=()
-	declare -A side_seen=()
-	# Each kernel under each variant, then the question's extra sides.
-	pairs=()
-	for k in "${kernels[@]}"; do
-		if [ "${#variants[@]}" -eq 0 ]; then
-			pairs+=("$k")
-		else
-			for v in "${variants[@]}"; do
-				pairs+=("$k"$'\t'"$v")
-			done
-		fi
-	done
-	pairs+=("${extra_sides[@]}")
-	for pair in "${pairs[@]}"; do
-		# KERNEL, or KERNEL<tab>VARIANT (a path may hold spaces).
-		k=${pair%%$'\t'*}
-		v=
-		[ "$pair" = "$k" ] || v=${pair#*$'\t'}
-		if [ "$k" = running ]; then
-			[ "${#variants[@]}" -eq 0 ] ||
-				die "--variant boots a kernel differently: it does not apply to 'running'"
-			rel=$(uname -r)
-		else
-			info=$("$VM" kernel "$k") || exit "$?"
-			rel=$(sed -n 's/^release //p' <<<"$info")
-		fi
-		name=$rel${v:+-${v%%:*}}
-		if [ -n "${side_seen[$name]+x}" ]; then
-			die "two sides would both be named '$name' (${side_seen[$name]} and $k${v:+ $v}): give distinct kernels or variant names"
-		fi
-		side_seen[$name]="$k${v:+ $v}"
+	for i in "${!side_names[@]}"; do
+		k=${side_kernels[i]}
+		v=${side_variants[i]}
+		name=${side_names[i]}
 		if [ "$k" = running ]; then
 			cmd=("$RUN" --suite "$suite" --label "$name")
 		else
@@ -405,7 +371,6 @@ if [ "${#kernels[@]}" -gt 0 ]; then
 		fi
 		[ -z "$reps" ] || cmd+=(--reps "$reps")
 		[ -z "$rounds" ] || cmd+=(--rounds "$rounds")
-		side_names+=("$name")
 		side_cmds+=("$(printf '%q ' "${cmd[@]}")")
 	done
 

@@ -115,3 +115,69 @@ if [ -f "$PT_TOP/runners/installed-bindir" ]; then
 	# shellcheck disable=SC2034
 	PT_RESULTS=$PWD/results
 fi
+
+# ---- kernel sides: runners/compare.sh --kernel, runners/fleet.sh --kernel ----
+#
+# Both read these globals: kernels (the --kernel SPECs, the first the
+# baseline) and variants (the --variant NAME:append=ARGS,cpu=MODEL).
+
+# pt_check_sides: the form of the variants (runners/vm.sh checks the rest,
+# before booting), and something to compare.
+# shellcheck disable=SC2154 # kernels and variants are the caller's
+pt_check_sides() {
+	local v
+	for v in "${variants[@]}"; do
+		[[ $v =~ ^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}:(append|cpu)= ]] ||
+			die "--variant '$v': want NAME:append=ARGS,cpu=MODEL (NAME: letters, digits, '.', '_', '+', '-')"
+	done
+	if [ $(("${#kernels[@]}" * (${#variants[@]} > 0 ? ${#variants[@]} : 1))) -lt 2 ]; then
+		die "one kernel and no --variant: nothing to compare (give two --kernel, or --variant twice)"
+	fi
+}
+
+# pt_sides VM [KERNEL<tab>VARIANT...]: the sides, each kernel under each
+# variant, then the extra pairs given, in that order. Sets side_names (the
+# kernel release, then -VARIANT: the label of the side's set), side_kernels
+# and side_variants (empty: none). 'VM kernel SPEC' gives a release (a
+# debian: kernel is fetched into the cache for it); 'running' is this
+# machine's kernel.
+# shellcheck disable=SC2034,SC2154 # sets the caller's side_*, reads its kernels
+pt_sides() {
+	local vm=$1 pair k v info rel name
+	local -a pairs=()
+	local -A seen=()
+	shift
+	side_names=() side_kernels=() side_variants=()
+	for k in "${kernels[@]}"; do
+		if [ "${#variants[@]}" -eq 0 ]; then
+			pairs+=("$k")
+		else
+			for v in "${variants[@]}"; do
+				pairs+=("$k"$'\t'"$v")
+			done
+		fi
+	done
+	pairs+=("$@")
+	for pair in "${pairs[@]}"; do
+		# KERNEL, or KERNEL<tab>VARIANT (a path may hold spaces).
+		k=${pair%%$'\t'*}
+		v=
+		[ "$pair" = "$k" ] || v=${pair#*$'\t'}
+		if [ "$k" = running ]; then
+			[ "${#variants[@]}" -eq 0 ] ||
+				die "--variant boots a kernel differently: it does not apply to 'running'"
+			rel=$(uname -r)
+		else
+			info=$("$vm" kernel "$k") || exit "$?"
+			rel=$(sed -n 's/^release //p' <<<"$info")
+		fi
+		name=$rel${v:+-${v%%:*}}
+		if [ -n "${seen[$name]+x}" ]; then
+			die "two sides would both be named '$name' (${seen[$name]} and $k${v:+ $v}): give distinct kernels or variant names"
+		fi
+		seen[$name]="$k${v:+ $v}"
+		side_names+=("$name")
+		side_kernels+=("$k")
+		side_variants+=("$v")
+	done
+}
