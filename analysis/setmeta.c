@@ -36,6 +36,7 @@ static void set_help(FILE *f)
 "                            --status ok|failed|partial [--reason TEXT]\n"
 "                            [--sshlogin LOGIN] [--kernel RELEASE]\n"
 "                            [--clock ISO] [--clock-offset SECONDS]\n"
+"                            [--set NAME --kernel-spec SPEC [--variant V]]\n"
 "       ptstat set place SRC DEST\n"
 "\n"
 "Writes the files of the result set DIR that are not results\n"
@@ -80,7 +81,12 @@ static void set_help(FILE *f)
 "        when missing (label, suite, created, hosts {}); a host's earlier\n"
 "        record is replaced, keeping its kernel, clock and offset when not\n"
 "        given, and counting its attempts. An existing fleet.json of another\n"
-"        label is refused.\n"
+"        label is refused. With --set NAME (fleet.sh --kernel: a kernel\n"
+"        booted in a VM on some host), the record is the set NAME's, in\n"
+"        fleet.json's sides object (made when missing), with host HOST (the\n"
+"        host that ran it; null without --host: it ran nowhere), kernel_spec\n"
+"        SPEC and variant V (null without it), its other fields as a host's\n"
+"        (but none kept from an earlier record: it may run on another host).\n"
 "place   moves the directory SRC (a set already checked) to DEST in one\n"
 "        step: renamed when DEST does not exist; else exchanged with DEST\n"
 "        (renameat2 RENAME_EXCHANGE), so that DEST is at every moment the old\n"
@@ -100,6 +106,7 @@ struct set_args {
 	const char *prog;
 	const char *dir, *dest, *label, *plan, *entry, *status, *round, *src, *log, *facts;
 	const char *suite, *host, *reason, *sshlogin, *kernel, *clock, *clock_offset;
+	const char *set, *kernel_spec, *variant;
 	bool resume, help;
 };
 
@@ -616,9 +623,18 @@ static int fleet_check_args(const struct set_args *a, long *offset)
 {
 	char *end;
 
-	if (!a->label || !a->suite || !a->host || !a->status)
+	if (a->set) {
+		if (!a->label || !a->suite || !a->kernel_spec || !a->status)
+			return pw_usage(a->prog, "--label, --suite, --kernel-spec and --status are needed with --set");
+		if (!fleet_name_ok(a->set))
+			return pw_usage(a->prog, "--set '%s': want letters, digits, '.', '_', '+' or '-', not starting with '.'",
+					a->set);
+	} else if (a->kernel_spec || a->variant) {
+		return pw_usage(a->prog, "--kernel-spec and --variant go with --set");
+	} else if (!a->label || !a->suite || !a->host || !a->status) {
 		return pw_usage(a->prog, "--label, --suite, --host and --status are needed");
-	if (!fleet_name_ok(a->host))
+	}
+	if (a->host && !fleet_name_ok(a->host))
 		return pw_usage(a->prog, "--host '%s': want letters, digits, '.', '_', '+' or '-', not starting with '.'",
 				a->host);
 	if (strcmp(a->status, "ok") && strcmp(a->status, "failed") && strcmp(a->status, "partial"))
@@ -665,6 +681,8 @@ static json_t *read_fleet(const struct set_args *a, const char *now)
 			label ? label : "(none)", a->label);
 	else if (!json_is_object(hosts))
 		pw_fail(a->prog, "%s/fleet.json: hosts: is not an object", a->dir);
+	else if (json_object_get(doc, "sides") && !json_is_object(json_object_get(doc, "sides")))
+		pw_fail(a->prog, "%s/fleet.json: sides: is not an object", a->dir);
 	else
 		return doc;
 	json_decref(doc);
@@ -683,7 +701,7 @@ static json_t *given_or_kept(json_t *old, const char *key, json_t *given)
 
 static int cmd_fleet(const struct set_args *a)
 {
-	json_t *doc, *hosts, *old, *rec, *n;
+	json_t *doc, *hosts, *old, *keep, *rec, *n;
 	long offset = 0;
 	json_int_t attempts = 1;
 	char now[32];
@@ -697,22 +715,34 @@ static int cmd_fleet(const struct set_args *a)
 	if (!doc)
 		return 2;
 	hosts = json_object_get(doc, "hosts");
-	old = json_object_get(hosts, a->host);
+	if (a->set) {
+		if (!json_object_get(doc, "sides"))
+			json_object_set_new(doc, "sides", json_object());
+		hosts = json_object_get(doc, "sides");
+	}
+	old = json_object_get(hosts, a->set ? a->set : a->host);
 	n = json_object_get(old, "attempts");
 	if (json_is_integer(n) && json_integer_value(n) >= 1)
 		attempts = json_integer_value(n) + 1;
+	/* A side may run on another host next time: nothing of its host kept. */
+	keep = a->set ? NULL : old;
 	rec = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:I, s:s}",
-			"sshlogin", given_or_kept(old, "sshlogin",
+			"sshlogin", given_or_kept(keep, "sshlogin",
 						  a->sshlogin ? text(a->sshlogin) : NULL),
 			"status", a->status,
 			"reason", a->reason && *a->reason ? text(a->reason) : json_null(),
-			"kernel_release", given_or_kept(old, "kernel_release",
+			"kernel_release", given_or_kept(keep, "kernel_release",
 							a->kernel ? text(a->kernel) : NULL),
-			"clock", given_or_kept(old, "clock", a->clock ? json_string(a->clock) : NULL),
-			"clock_offset_s", given_or_kept(old, "clock_offset_s", a->clock_offset ?
+			"clock", given_or_kept(keep, "clock", a->clock ? json_string(a->clock) : NULL),
+			"clock_offset_s", given_or_kept(keep, "clock_offset_s", a->clock_offset ?
 							json_integer(offset) : NULL),
 			"attempts", attempts, "updated", now);
-	json_object_set_new(hosts, a->host, rec);
+	if (a->set) {
+		json_object_set_new(rec, "host", a->host ? json_string(a->host) : json_null());
+		json_object_set_new(rec, "kernel_spec", text(a->kernel_spec));
+		json_object_set_new(rec, "variant", a->variant ? text(a->variant) : json_null());
+	}
+	json_object_set_new(hosts, a->set ? a->set : a->host, rec);
 	json_object_set_new(doc, "suite", text(a->suite));
 	json_object_set_new(doc, "updated", json_string(now));
 	rc = write_in_dir(a, "fleet.json", doc);
@@ -780,7 +810,8 @@ static const struct {
 	{ "finish", cmd_finish, " help ", 1 },
 	{ "vm", cmd_vm, " facts help ", 1 },
 	{ "fleet", cmd_fleet,
-	  " label suite host status reason sshlogin kernel clock clock-offset help ", 1 },
+	  " label suite host status reason sshlogin kernel clock clock-offset set kernel-spec variant help ",
+	  1 },
 	{ "place", cmd_place, " help ", 2 },
 };
 
@@ -814,6 +845,8 @@ int pw_set(int argc, char **argv)
 		{ "host", 0, &a.host, NULL }, { "reason", 0, &a.reason, NULL },
 		{ "sshlogin", 0, &a.sshlogin, NULL }, { "kernel", 0, &a.kernel, NULL },
 		{ "clock", 0, &a.clock, NULL }, { "clock-offset", 0, &a.clock_offset, NULL },
+		{ "set", 0, &a.set, NULL }, { "kernel-spec", 0, &a.kernel_spec, NULL },
+		{ "variant", 0, &a.variant, NULL },
 		{ "help", 'h', NULL, &a.help },
 		{ NULL, 0, NULL, NULL },
 	};

@@ -209,6 +209,37 @@ cp "$fj" "$T/keep"
 refuse "fleet: another schema" "fleet.json: schema: is not 'ptbench-fleet/1'" "$fj" \
 	fleet "$f" --label nightly --suite smoke --host h1 --status ok
 
+# fleet --set: a side's record (fleet.sh --kernel), with the host that ran it.
+fs=$T/fleet-sides
+mkdir -p "$fs"
+expect_exit 0 "$PTSTAT" set fleet "$fs" --label vm --suite smoke --set 6.1.0-9-cloud-amd64-pti \
+	--kernel-spec debian:6.1 --variant pti:append=pti=on --host h2 --sshlogin root@h2 \
+	--status ok --kernel 6.12.0-host --clock 2026-01-02T03:04:05Z --clock-offset 1
+expect_exit 0 "$PTSTAT" set fleet "$fs" --label vm --suite smoke --set 6.12.1-cloud-amd64 \
+	--kernel-spec debian:6.12 --status failed --reason 'no host could be reached'
+jq_true "$fs/fleet.json" 'del(.created, .updated, .sides[].updated) == {schema: "ptbench-fleet/1",
+	label: "vm", suite: "smoke", hosts: {}, sides: {
+	"6.1.0-9-cloud-amd64-pti": {sshlogin: "root@h2", status: "ok", reason: null,
+		kernel_release: "6.12.0-host", clock: "2026-01-02T03:04:05Z", clock_offset_s: 1,
+		attempts: 1, host: "h2", kernel_spec: "debian:6.1", variant: "pti:append=pti=on"},
+	"6.12.1-cloud-amd64": {sshlogin: null, status: "failed", reason: "no host could be reached",
+		kernel_release: null, clock: null, clock_offset_s: null, attempts: 1, host: null,
+		kernel_spec: "debian:6.12", variant: null}}}' "fleet --set: the sides' records"
+expect_exit 0 "$PTSTAT" set fleet "$fs" --label vm --suite smoke --set 6.1.0-9-cloud-amd64-pti \
+	--kernel-spec debian:6.1 --variant pti:append=pti=on --status failed --reason 'lost'
+jq_true "$fs/fleet.json" '.sides["6.1.0-9-cloud-amd64-pti"] | .attempts == 2 and .host == null and
+	.sshlogin == null and .kernel_release == null and .clock == null' \
+	"fleet --set: a side's record replaced, attempts counted, nothing of its earlier host kept"
+cp "$fs/fleet.json" "$T/keep"
+d=$fs
+refuse "fleet --set without --kernel-spec" "--label, --suite, --kernel-spec and --status are needed with --set" \
+	"$fs/fleet.json" fleet "$fs" --label vm --suite smoke --set x --status ok
+refuse "fleet: --variant without --set" "--kernel-spec and --variant go with --set" \
+	"$fs/fleet.json" fleet "$fs" --label vm --suite smoke --host h1 --status ok --variant a:cpu=max
+refuse "fleet --set: a name with a slash" "--set 'a/b': want letters" \
+	"$fs/fleet.json" fleet "$fs" --label vm --suite smoke --set a/b --kernel-spec k --status ok
+pass "fleet --set: one record per side in sides, its host, kernel spec and variant; attempts counted"
+
 # place: a checked set moved into place, replacing an earlier one in one step.
 p=$T/place
 mkdir -p "$p/new/sub" "$p/old/deep/er"
