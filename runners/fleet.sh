@@ -134,29 +134,41 @@ remote_reason() {
 	printf 'fleet.sh: reason: %s\n' "$*" >&2
 }
 
-remote_run() {
-	local name=$1 label=$2 suite=$3 reps=$4 rounds=$5 mode=$6 d hash top rc log
-	local -a args=()
-
+# remote_setup NAME LOGNAME [vm]: the set-up of the shipped tree on the host
+# (one at a time: with --jobs-per-host, sides share the build); sets d and
+# top, exports PTBENCH and PTSTAT. With vm, QEMU's packages too.
+remote_setup() {
+	local name=$1 log hash lockfd
 	d=${PTBENCH_FLEET_DIR:-$HOME/.cache/ptbench/fleet}
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 	hash=$(basename -- "$(dirname -- "$top")")
-	mkdir -p -- "$d/logs" "$d/sets" || {
+	mkdir -p -- "$d/logs" "$d/sets" "$d/build" || {
 		remote_reason "cannot create $d"
 		exit 1
 	}
-	log=$d/logs/$label.setup.log
+	log=$d/logs/$2.setup.log
 	export PTBENCH_BUILD=$d/build/$hash
 	note "$name: set-up (build in $PTBENCH_BUILD)"
 	# shellcheck source=SCRIPTDIR/setup.sh
 	. "$top/runners/setup.sh"
+	[ "${3:-}" != vm ] || PT_DEBIAN_PACKAGES+=("${PT_VM_PACKAGES[@]}")
+	exec {lockfd}>"$d/build/.$hash.lock"
+	flock "$lockfd"
 	if ! pt_setup 2> >(tee "$log" >&2); then
 		wait
 		remote_reason "set-up failed: $(grep -E '^(setup.sh: |sudo )' "$log" |
 			tr '\n' ' ' | cut -c1-400)"
 		exit 1
 	fi
+	exec {lockfd}>&-
 	export PTBENCH=$PTBENCH_BIN PTSTAT=$PTSTAT_BIN
+}
+
+remote_run() {
+	local name=$1 label=$2 suite=$3 reps=$4 rounds=$5 mode=$6 d top rc
+	local -a args=()
+
+	remote_setup "$name" "$label"
 	case $suite in
 	file:*) suite=$d/suites/${suite#file:} ;;
 	esac
@@ -183,16 +195,59 @@ remote_run() {
 	exit "$rc"
 }
 
-if [ "${1:-}" = --remote-run ]; then
+# ---- on a host: fleet.sh --remote-vm J SIDE KERNEL VARIANT LABEL SUITE REPS
+#                              ROUNDS MODE ACCEL [VM.SH OPTIONS...] ----
+#
+# One side (J: its index, SIDE its set's name, VARIANT '-' for none):
+# runners/vm.sh run, as compare.sh runs it, into DIR/sets/vm-LABEL/SIDE.
+remote_vm() {
+	local j=$1 side=$2 kernel=$3 variant=$4 label=$5 suite=$6 reps=$7 rounds=$8 mode=$9
+	local accel=${10} d top rc out err
+	local -a args=()
+	shift 10
+
+	remote_setup "$side" "vm-$label-$j" vm
+	case $suite in
+	file:*) suite=$d/suites/${suite#file:} ;;
+	esac
+	out=$d/sets/vm-$label
+	err=$d/logs/vm-$label-$j.run.err
+	args=(--kernel "$kernel" --label "$side" --suite "$suite" --accel "$accel" --out "$out" "$@")
+	[ "$variant" = - ] || args+=(--variant "$variant")
+	[ "$reps" = - ] || args+=(--reps "$reps")
+	[ "$rounds" = - ] || args+=(--rounds "$rounds")
+	if [ "$mode" = resume ] && [ -d "$out/$side" ]; then
+		note "$side: its set is complete on the host"
+		exit 0
+	fi
+	rc=0
+	"$top/runners/vm.sh" run "${args[@]}" --force 2> >(tee "$err" >&2) || rc=$?
+	wait
+	case $rc in
+	0 | 3) exit "$rc" ;;
+	esac
+	remote_reason "vm.sh failed (exit $rc): $(grep -v '^\[' "$err" 2>/dev/null |
+		tail -n 1 | cut -c1-300)"
+	exit "$rc"
+}
+
+case ${1:-} in
+--remote-run)
 	[ "$#" -eq 7 ] || die "--remote-run: 6 arguments"
 	shift
 	remote_run "$@"
-fi
+	;;
+--remote-vm)
+	[ "$#" -ge 11 ] || die "--remote-vm: at least 10 arguments"
+	shift
+	remote_vm "$@"
+	;;
+esac
 
 # ---- options ------------------------------------------------------------
 
 hosts_file=
-suite=quick
+suite=
 label=
 reps=
 rounds=
@@ -203,12 +258,19 @@ identity=
 known_hosts=
 accept_new=0
 connect_timeout=10
+kernels=()
+variants=()
+jobs_per_host=
+accel=auto
+vm_opts=()
 while [ "$#" -gt 0 ]; do
 	case $1 in
 	--hosts | --hosts=* | --suite | --suite=* | --label | --label=* | --reps | --reps=* | \
 		--rounds | --rounds=* | --results | --results=* | --identity | --identity=* | \
 		--known-hosts | --known-hosts=* | --connect-timeout | --connect-timeout=* | \
-		--kernel | --kernel=* | --variant | --variant=* | --jobs-per-host | --jobs-per-host=*)
+		--kernel | --kernel=* | --variant | --variant=* | --jobs-per-host | --jobs-per-host=* | \
+		--accel | --accel=* | --mem | --mem=* | --smp | --smp=* | --boot-timeout | \
+		--boot-timeout=* | --timeout | --timeout=* | --tcg-threads | --tcg-threads=*)
 		take_value "$@"
 		case $1 in
 		--hosts*) hosts_file=$optval ;;
@@ -220,8 +282,12 @@ while [ "$#" -gt 0 ]; do
 		--identity*) identity=$optval ;;
 		--known-hosts*) known_hosts=$optval ;;
 		--connect-timeout*) connect_timeout=$optval ;;
-		--kernel* | --variant* | --jobs-per-host*)
-			die "${1%%=*}: kernels booted in VMs on the hosts are not yet implemented; run the suite on each host's own kernel (see --help)"
+		--kernel*) kernels+=("$optval") ;;
+		--variant*) variants+=("$optval") ;;
+		--jobs-per-host*) jobs_per_host=$optval ;;
+		--accel*) accel=$optval ;;
+		--mem* | --smp* | --boot-timeout* | --timeout* | --tcg-threads*)
+			vm_opts+=("${1%%=*}" "$optval")
 			;;
 		esac
 		shift "$optshift"
@@ -240,6 +306,40 @@ while [ "$#" -gt 0 ]; do
 done
 
 [ -n "$hosts_file" ] || die_usage "--hosts FILE is needed"
+# Kernels booted in VMs on the hosts: compare.sh's sides (runners/lib.sh),
+# each one job on some host.
+vm_mode=0
+if [ "${#kernels[@]}" -gt 0 ]; then
+	vm_mode=1
+	pt_check_sides
+	for k in "${kernels[@]}"; do
+		case $k in
+		debian:*) ;;
+		running) die "--kernel running: each host's own kernel is fleet.sh without --kernel" ;;
+		*) die "--kernel '$k': a kernel file is not shipped to the hosts (yet): give debian:SERIES, which each host fetches" ;;
+		esac
+	done
+	case $accel in
+	auto | kvm | tcg) ;;
+	*) die "--accel '$accel': want auto, kvm or tcg" ;;
+	esac
+	[ -n "$suite" ] || { [ "$accel" = tcg ] && suite=smoke; } || suite=quick
+	for ((o = 0; o < ${#vm_opts[@]}; o += 2)); do
+		[[ ${vm_opts[o + 1]} =~ ^[A-Za-z0-9.]{1,16}$ ]] ||
+			die "${vm_opts[o]} '${vm_opts[o + 1]}': want letters, digits or '.' (see runners/vm.sh --help)"
+	done
+	[ -n "$jobs_per_host" ] || jobs_per_host=1
+	[[ $jobs_per_host =~ ^[1-9][0-9]{0,2}$ ]] ||
+		die "--jobs-per-host '$jobs_per_host': want a number of VMs at once on one host (1 to 999)"
+else
+	if [ -n "$jobs_per_host" ]; then
+		die "--jobs-per-host: a suite runs once per host, alone: benchmarks on one host must not overlap (it is for --kernel sides: VMs on large hosts)"
+	fi
+	if [ "${#variants[@]}" -gt 0 ] || [ "$accel" != auto ] || [ "${#vm_opts[@]}" -gt 0 ]; then
+		die "--variant, --accel, --mem, --smp, --boot-timeout, --timeout and --tcg-threads go with --kernel"
+	fi
+	[ -n "$suite" ] || suite=quick
+fi
 if [ ! -f "$hosts_file" ] || [ ! -r "$hosts_file" ]; then
 	die "--hosts '$hosts_file': no such readable file"
 fi
@@ -332,6 +432,13 @@ plan_args=()
 [ -z "$rounds" ] || plan_args+=(--rounds "$rounds")
 "$ptbench" plan "${plan_args[@]}" "${suite_file:-$PT_TOP/workloads/$suite.suite}" >/dev/null ||
 	exit 2
+
+# The sides, named as compare.sh names them (a debian: kernel is fetched
+# here for its release; each host fetches its own).
+side_names=()
+if [ "$vm_mode" -eq 1 ]; then
+	pt_sides "$PT_TOP/runners/vm.sh"
+fi
 
 results=${results:-$PT_TOP/results}
 out=$results/fleet-$label
@@ -440,9 +547,55 @@ h_offset=()
 todo=()
 printf 'fleet.sh: %d hosts, suite %s, label %s, ptbench %s (%s), into %s\n' \
 	"${#names[@]}" "$suite" "$label" "$version" "$hash" "$out" >&2
+
+# The sides still to run (--resume: those whose set is not here).
+sides_todo=()
+side_failed_n=0
+side_failed_names=()
+side_host=()
+if [ "$vm_mode" -eq 1 ]; then
+	note "${#side_names[@]} sides (kernels in VMs, $jobs_per_host at once per host, accel $accel): $(printf '%s, ' "${side_names[@]}" | sed 's/, $//')"
+	for j in "${!side_names[@]}"; do
+		if [ "$resume" -eq 1 ] && [ -d "$out/${side_names[j]}" ] &&
+			"$JQ" -e --arg s "${side_names[j]}" '.sides[$s].status | IN("ok", "partial")' \
+				"$fleet_json" >/dev/null 2>&1; then
+			note "${side_names[j]}: its set is here (--resume): not run again"
+			continue
+		fi
+		sides_todo+=("$j")
+	done
+fi
+
+# record_side SIDE-INDEX STATUS [REASON]: ptstat set fleet --set, with the
+# host that ran it (side_host) and what that host said.
+record_side() {
+	local j=$1 status=$2 reason=${3:-} i=${side_host[$1]:-}
+	local -a a=(--label "$label" --suite "$suite" --set "${side_names[j]}"
+		--kernel-spec "${side_kernels[j]}" --status "$status")
+	[ -z "${side_variants[j]}" ] || a+=(--variant "${side_variants[j]}")
+	[ -z "$reason" ] || a+=(--reason "$reason")
+	if [ -n "$i" ]; then
+		a+=(--host "${names[i]}" --sshlogin "${logins[i]}")
+		[ -z "${h_kernel[i]:-}" ] || a+=(--kernel "${h_kernel[i]}")
+		[ -z "${h_clock[i]:-}" ] || a+=(--clock "${h_clock[i]}" --clock-offset "${h_offset[i]}")
+	fi
+	"$ptstat" set fleet "$out" "${a[@]}" || fatal "ptstat set fleet could not write $fleet_json"
+}
+
+side_failed() {
+	local j=$1
+	shift
+	note "${side_names[j]}: FAILED: $*"
+	record_side "$j" failed "$*"
+	side_failed_n=$((side_failed_n + 1))
+	side_failed_names+=("${side_names[j]}")
+}
+
 for i in "${!names[@]}"; do
 	n=${names[i]}
-	if [ "$resume" -eq 1 ] && [ -d "$out/$n" ] &&
+	# Every side gathered (--resume): no host needed.
+	[ "$vm_mode" -eq 0 ] || [ "${#sides_todo[@]}" -gt 0 ] || break
+	if [ "$vm_mode" -eq 0 ] && [ "$resume" -eq 1 ] && [ -d "$out/$n" ] &&
 		"$JQ" -e --arg h "$n" '.hosts[$h].status | IN("ok", "partial")' "$fleet_json" >/dev/null 2>&1; then
 		note "$n: its set is here (--resume): not run again"
 		continue
@@ -522,24 +675,17 @@ done
 # ---- the runs: GNU parallel, one job per host -------------------------------
 
 interrupted=
-if [ "${#todo[@]}" -gt 0 ]; then
-	# Each host in its own host group, each job pinned to its host's group:
-	# "NAME@gI" runs on the sshlogin "@gI/1/LOGIN", one job at a time.
-	: >"$tmp/sshlogins"
-	: >"$tmp/jobs"
-	for i in "${todo[@]}"; do
-		printf '@g%d/1/%s\n' "$i" "${logins[i]}" >>"$tmp/sshlogins"
-		printf '%s@g%d\n' "${names[i]}" "$i" >>"$tmp/jobs"
-	done
-	mode=fresh
-	[ "$resume" -eq 0 ] || mode=resume
-	remote="bash $rdir/src/$hash/ptbench-$version/runners/fleet.sh --remote-run {} $label $suite_arg ${reps:--} ${rounds:--} $mode"
+mode=fresh
+[ "$resume" -eq 0 ] || mode=resume
+remote_fleet="bash $rdir/src/$hash/ptbench-$version/runners/fleet.sh"
+# run_jobs PARALLEL-ARGS...: GNU parallel over $tmp/sshlogins with the jobs
+# of $tmp/jobs, its output followed on stderr; SIGINT and SIGTERM stop it.
+run_jobs() {
 	: >"$tmp/parallel.log"
-	note "running on ${#todo[@]} hosts: $(for i in "${todo[@]}"; do printf '%s ' "${names[i]}"; done)"
-	parallel --will-cite --hostgroups --sshloginfile "$tmp/sshlogins" \
+	parallel --will-cite --sshloginfile "$tmp/sshlogins" \
 		--ssh "$(printf '%q ' "${ssh_cmd[@]}")" --termseq TERM,8000,KILL,25 \
-		--joblog "$tmp/joblog" --tag --line-buffer \
-		--retries 1 --halt never "$remote" <"$tmp/jobs" >"$tmp/parallel.log" 2>&1 &
+		--joblog "$tmp/joblog" --line-buffer \
+		--retries 1 --halt never "$@" <"$tmp/jobs" >"$tmp/parallel.log" 2>&1 &
 	ppid_=$!
 	# Its output as it comes, each line tagged with the host's name.
 	tail --pid="$ppid_" -n +1 -f -- "$tmp/parallel.log" >&2 &
@@ -556,17 +702,65 @@ if [ "${#todo[@]}" -gt 0 ]; then
 	done
 	wait "$follower" || true
 	trap - INT TERM
+}
+
+if [ "$vm_mode" -eq 0 ] && [ "${#todo[@]}" -gt 0 ]; then
+	# Each host in its own host group, each job pinned to its host's group:
+	# "NAME@gI" runs on the sshlogin "@gI/1/LOGIN", one job at a time.
+	: >"$tmp/sshlogins"
+	: >"$tmp/jobs"
+	for i in "${todo[@]}"; do
+		printf '@g%d/1/%s\n' "$i" "${logins[i]}" >>"$tmp/sshlogins"
+		printf '%s@g%d\n' "${names[i]}" "$i" >>"$tmp/jobs"
+	done
+	note "running on ${#todo[@]} hosts: $(for i in "${todo[@]}"; do printf '%s ' "${names[i]}"; done)"
+	run_jobs --hostgroups --tag \
+		"$remote_fleet --remote-run {} $label $suite_arg ${reps:--} ${rounds:--} $mode"
+elif [ "$vm_mode" -eq 1 ] && [ "${#todo[@]}" -gt 0 ] && [ "${#sides_todo[@]}" -gt 0 ]; then
+	# Every host takes --jobs-per-host sides at once (N/); parallel chooses
+	# the host of each side. Columns: index, name, kernel, variant ('-').
+	: >"$tmp/sshlogins"
+	: >"$tmp/jobs"
+	for i in "${todo[@]}"; do
+		printf '%d/%s\n' "$jobs_per_host" "${logins[i]}" >>"$tmp/sshlogins"
+	done
+	for j in "${sides_todo[@]}"; do
+		printf '%d\t%s\t%s\t%s\n' "$j" "${side_names[j]}" "${side_kernels[j]}" \
+			"${side_variants[j]:--}" >>"$tmp/jobs"
+	done
+	note "running ${#sides_todo[@]} sides on ${#todo[@]} hosts: $(for i in "${todo[@]}"; do printf '%s ' "${names[i]}"; done)"
+	run_jobs --colsep '\t' --tagstring '{2}' \
+		"$remote_fleet --remote-vm {1} {2} {3} {4} $label $suite_arg ${reps:--} ${rounds:--} $mode $accel ${vm_opts[*]}"
 fi
 
 # ---- each host's end: fetch, check, rename ------------------------------------
 
-# exit_of NAME: the job's exit value from the joblog (empty: it did not end).
+# exit_of NAME [OPTION]: the exit value of the job whose OPTION (default
+# --remote-run) is followed by NAME, from the joblog (empty: it did not end).
 exit_of() {
 	[ -f "$tmp/joblog" ] || return 0
-	awk -F '\t' -v n="$1" 'NR > 1 {
+	awk -F '\t' -v n="$1" -v o="${2:---remote-run}" 'NR > 1 {
 		k = split($9, w, " ")
-		for (j = 1; j < k; j++) if (w[j] == "--remote-run" && w[j + 1] == n) v = $7
+		for (j = 1; j < k; j++) if (w[j] == o && w[j + 1] == n) v = $7
 	} END { print v }' "$tmp/joblog"
+}
+
+# host_of J: the index of the host that ran side J (the joblog's Host,
+# matched against the hosts file's logins; empty: none).
+host_of() {
+	local h i
+	[ -f "$tmp/joblog" ] || return 0
+	h=$(awk -F '\t' -v n="$1" 'NR > 1 {
+		k = split($9, w, " ")
+		for (j = 1; j < k; j++) if (w[j] == "--remote-vm" && w[j + 1] == n) v = $2
+	} END { print v }' "$tmp/joblog")
+	h=${h#*/}
+	for i in "${!logins[@]}"; do
+		if [ "${logins[i]}" = "$h" ]; then
+			printf '%s\n' "$i"
+			return 0
+		fi
+	done
 }
 
 # The reason job NAME gave, else its last message.
@@ -580,27 +774,39 @@ reason_of() {
 	printf '%s\n' "${r:-no message}"
 }
 
-# fetch I: the host's set into a hidden directory, checked, renamed to NAME.
+# job_failed K REASON: host K failed (suite mode), or side K (VM sides).
+job_failed() {
+	if [ "$vm_mode" -eq 1 ]; then
+		side_failed "$@"
+	else
+		host_failed "$@"
+	fi
+}
+
+# fetch K I PATH EV: the set of job K (a host, or a side) from host I, at
+# PATH there (as the host's shell expands it), into a hidden directory,
+# checked, and put in place as RESULTS/fleet-LABEL/NAME; EV its exit value.
 fetch() {
-	local i=$1 n=${names[$1]} f bad new rc=0
+	local k=$1 i=$2 rpath=$3 ev=$4 n f bad new rel partial=0 rc=0
+	if [ "$vm_mode" -eq 1 ]; then n=${side_names[k]}; else n=${names[k]}; fi
 	f=$tmp/$n.tar
-	"${ssh_cmd[@]}" "${logins[i]}" "cd $rdir/sets/$label && tar -cf - ." >"$f" 2>"$tmp/fetch.err" </dev/null || rc=$?
+	"${ssh_cmd[@]}" "${logins[i]}" "cd $rpath && tar -cf - ." >"$f" 2>"$tmp/fetch.err" </dev/null || rc=$?
 	if [ "$rc" -ne 0 ]; then
-		host_failed "$i" "fetching its set failed (exit $rc): $(clean_last "$tmp/fetch.err")"
+		job_failed "$k" "fetching its set failed (exit $rc): $(clean_last "$tmp/fetch.err")"
 		return 0
 	fi
 	bad=$(tar -tvf "$f" 2>&1 | awk '$1 !~ /^[-d]/ { print; exit }') || true
 	if [ -n "$bad" ] || ! tar -tf "$f" >"$tmp/names" 2>&1; then
-		host_failed "$i" "its set was refused: a member that is not a regular file or directory, or no tar: ${bad:0:200}"
+		job_failed "$k" "its set was refused: a member that is not a regular file or directory, or no tar: ${bad:0:200}"
 		return 0
 	fi
 	if grep -qE '^/|(^|/)\.\.(/|$)' "$tmp/names"; then
-		host_failed "$i" "its set was refused: an absolute or '..' member name"
+		job_failed "$k" "its set was refused: an absolute or '..' member name"
 		return 0
 	fi
 	new=$(mktemp -d "$out/.fetch-$n.XXXXXX")
 	if ! tar -xf "$f" -C "$new" --no-same-owner --no-same-permissions 2>"$tmp/fetch.err"; then
-		host_failed "$i" "its set was refused: $(clean_last "$tmp/fetch.err")"
+		job_failed "$k" "its set was refused: $(clean_last "$tmp/fetch.err")"
 		return 0
 	fi
 	rm -f -- "$f"
@@ -615,25 +821,43 @@ fetch() {
 	shopt -u nullglob
 	if [ "${#files[@]}" -eq 0 ] || ! "$ptstat" check "${files[@]}" 2>"$tmp/fetch.err" ||
 		! "$ptstat" show "$new" >/dev/null 2>>"$tmp/fetch.err"; then
-		host_failed "$i" "its set was refused by ptstat: $(sed "s|$new/||g" "$tmp/fetch.err" | clean_last /dev/stdin)"
+		job_failed "$k" "its set was refused by ptstat: $(sed "s|$new/||g" "$tmp/fetch.err" | clean_last /dev/stdin)"
 		return 0
+	fi
+	# A side's set must be of its kernel (the host resolved its spec).
+	if [ "$vm_mode" -eq 1 ]; then
+		rel=$("$JQ" -r '.kernel.release // ""' "$new/system.json" 2>/dev/null) || rel=
+		if [ -z "$rel" ] || { [ "$n" != "$rel" ] && [[ $n != "$rel"-* ]]; }; then
+			job_failed "$k" "its set was refused: it is of kernel '${rel:0:100}', not of $n (the host's apt lists differ from this machine's?)"
+			return 0
+		fi
 	fi
 	# In one step: an earlier HOST/ is exchanged with the new one, never
 	# missing (ptstat set place: renameat2 RENAME_EXCHANGE).
 	if ! "$ptstat" set place "$new" "$out/$n" 2>"$tmp/fetch.err"; then
-		host_failed "$i" "its set could not be put in place: $(clean_last "$tmp/fetch.err")"
+		job_failed "$k" "its set could not be put in place: $(clean_last "$tmp/fetch.err")"
 		return 0
 	fi
-	if [ "$2" -eq 3 ]; then
-		record "$i" partial
-		note "$n: its set is in $out/$n (entries failed in it: its meta.json)"
+	[ "$ev" -ne 3 ] || partial=1
+	if "$JQ" -e '(.failed // []) | length > 0' "$out/$n/meta.json" >/dev/null 2>&1; then
+		partial=1
+	fi
+	local status=ok said=
+	if [ "$partial" -eq 1 ]; then
+		status=partial
+		said=" (entries failed in it: its meta.json)"
+	fi
+	if [ "$vm_mode" -eq 1 ]; then
+		record_side "$k" "$status"
+		note "$n: its set (run on ${names[i]}) is in $out/$n$said"
 	else
-		record "$i" ok
-		note "$n: its set is in $out/$n"
+		record "$k" "$status"
+		note "$n: its set is in $out/$n$said"
 	fi
 }
 
 for i in "${todo[@]}"; do
+	[ "$vm_mode" -eq 0 ] || break
 	n=${names[i]}
 	ev=$(exit_of "$n")
 	if [ -n "$interrupted" ] && { [ -z "$ev" ] || [ "$ev" -ne 0 ]; }; then
@@ -642,23 +866,64 @@ for i in "${todo[@]}"; do
 	fi
 	case $ev in
 	'') host_failed "$i" "its job did not run" ;;
-	0 | 3) fetch "$i" "$ev" ;;
+	0 | 3) fetch "$i" "$i" "$rdir/sets/$label" "$ev" ;;
 	255) host_failed "$i" "the ssh connection failed or was lost (exit 255): $(reason_of "$n"); a partial set is kept on the host (--resume)" ;;
 	*) host_failed "$i" "exit $ev: $(reason_of "$n")" ;;
 	esac
 done
 
+# The sides: each fetched from the host that ran it.
+for j in "${sides_todo[@]}"; do
+	n=${side_names[j]}
+	i=$(host_of "$j")
+	side_host[j]=$i
+	ev=$(exit_of "$j" --remote-vm)
+	if [ -n "$interrupted" ] && { [ -z "$ev" ] || [ "$ev" -ne 0 ]; }; then
+		side_failed "$j" "interrupted by SIG$interrupted (--resume runs it again)"
+		continue
+	fi
+	if [ "${#todo[@]}" -eq 0 ]; then
+		side_failed "$j" "no host could be used (their reasons in $fleet_json)"
+		continue
+	fi
+	case $ev in
+	'') side_failed "$j" "its job did not run" ;;
+	0 | 3)
+		if [ -z "$i" ]; then
+			side_failed "$j" "the host that ran it is not known (parallel's joblog)"
+		else
+			fetch "$j" "$i" "$rdir/sets/vm-$label/$n" "$ev"
+		fi
+		;;
+	255) side_failed "$j" "the ssh connection failed or was lost (exit 255): $(reason_of "$n")" ;;
+	*) side_failed "$j" "exit $ev: $(reason_of "$n")" ;;
+	esac
+done
+
 if [ -n "$interrupted" ]; then
-	note "interrupted by SIG$interrupted: $failed of ${#names[@]} hosts not done; --resume --label $label completes them"
+	if [ "$vm_mode" -eq 1 ]; then
+		note "interrupted by SIG$interrupted: $side_failed_n of ${#side_names[@]} sides not done; --resume --label $label completes them"
+	else
+		note "interrupted by SIG$interrupted: $failed of ${#names[@]} hosts not done; --resume --label $label completes them"
+	fi
 	[ "$interrupted" = INT ] && exit 130
 	exit 143
 fi
 
 # ---- the report ---------------------------------------------------------
 
+# The hosts' sets in the hosts file's order, or the sides' in compare.sh's
+# (the first the baseline).
 sets=()
-for n in "${names[@]}"; do
-	if [ -d "$out/$n" ] && "$JQ" -e --arg h "$n" '.hosts[$h].status | IN("ok", "partial")' \
+if [ "$vm_mode" -eq 1 ]; then
+	set_names=("${side_names[@]}")
+	kind=sides
+else
+	set_names=("${names[@]}")
+	kind=hosts
+fi
+for n in "${set_names[@]}"; do
+	if [ -d "$out/$n" ] && "$JQ" -e --arg h "$n" --arg k "$kind" '.[$k][$h].status | IN("ok", "partial")' \
 		"$fleet_json" >/dev/null 2>&1; then
 		sets+=("$out/$n")
 	fi
@@ -673,6 +938,17 @@ if [ "${#sets[@]}" -ge 2 ]; then
 	esac
 else
 	note "${#sets[@]} set gathered: no report (it compares two or more)"
+fi
+if [ "$vm_mode" -eq 1 ]; then
+	if [ "$failed" -gt 0 ]; then
+		note "$failed of ${#names[@]} hosts could not be used: ${failed_names[*]} (reasons in $fleet_json)"
+	fi
+	if [ "$side_failed_n" -gt 0 ]; then
+		note "$side_failed_n of ${#side_names[@]} sides failed: ${side_failed_names[*]} (reasons in $fleet_json; --resume --label $label retries them)"
+		exit 3
+	fi
+	note "all ${#side_names[@]} sides done"
+	exit 0
 fi
 if [ "$failed" -gt 0 ]; then
 	note "$failed of ${#names[@]} hosts failed: ${failed_names[*]} (reasons in $fleet_json; --resume --label $label retries them)"

@@ -214,8 +214,18 @@ expect_exit 2 "$FLEET" --hosts "$T/bad-hosts" --label x
 grep -qF "no host in it" "$T/err" || fail "an empty hosts file: $(cat "$T/err")"
 expect_exit 2 "$FLEET" --hosts "$T/hosts" --bogus
 grep -qF "fleet.sh: unknown option '--bogus' (see --help)" "$T/err" || fail "an unknown option: $(cat "$T/err")"
+expect_exit 2 "$FLEET" --hosts "$T/hosts" --jobs-per-host 2
+grep -qF "fleet.sh: --jobs-per-host: a suite runs once per host, alone: benchmarks on one host must not overlap" \
+	"$T/err" || fail "--jobs-per-host without --kernel: $(cat "$T/err")"
 expect_exit 2 "$FLEET" --hosts "$T/hosts" --kernel debian:6.1
-grep -qF "not yet implemented" "$T/err" || fail "--kernel: $(cat "$T/err")"
+grep -qF "one kernel and no --variant: nothing to compare" "$T/err" || fail "one --kernel: $(cat "$T/err")"
+expect_exit 2 "$FLEET" --hosts "$T/hosts" --kernel debian:6.1 --variant bad --variant b:cpu=max
+grep -qF "fleet.sh: --variant 'bad': want NAME:append=ARGS,cpu=MODEL" "$T/err" || fail "a bad --variant: $(cat "$T/err")"
+expect_exit 2 "$FLEET" --hosts "$T/hosts" --kernel running --kernel debian:6.1
+grep -qF "fleet.sh: --kernel running: each host's own kernel is fleet.sh without --kernel" "$T/err" ||
+	fail "--kernel running: $(cat "$T/err")"
+expect_exit 2 "$FLEET" --hosts "$T/hosts" --variant a:cpu=max
+grep -qF "go with --kernel" "$T/err" || fail "--variant without --kernel: $(cat "$T/err")"
 expect_exit 2 "$FLEET" --hosts "$T/hosts" --label 'a/b'
 grep -qF "fleet.sh: --label 'a/b': want letters" "$T/err" || fail "a bad label: $(cat "$T/err")"
 printf 'bogus-entry no-such-bench\n' >"$T/bad.suite"
@@ -385,3 +395,69 @@ jq_true "$R/fleet-intr/fleet.json" '[.hosts[] | .status == "failed" and
 	fail "SIGINT: left in $R/fleet-intr: $(ls -a "$R/fleet-intr")"
 no_leftovers intr
 pass "SIGINT: fleet.sh exits 130, no process left on any host, partial sets kept on the hosts, nothing half-written here"
+
+# ---- kernels booted in VMs on the hosts: compare.sh's sides spread over them --
+
+# Debian's 6.1 and 6.12 cloud kernels, as tests/vm-boot.sh boots them: from
+# ~/.cache/ptbench (the test hosts share this machine's file system and
+# $HOME, so its cache), or fetched from Debian's archive.
+vm_skip=
+command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+	vm_skip="qemu-system-x86_64 not found (Debian package qemu-system-x86)"
+for series in 6.1 6.12; do
+	[ -z "$vm_skip" ] || break
+	if ! "$top_srcdir/runners/vm.sh" kernel "debian:$series" >"$T/kernel-$series" 2>"$T/kernel.err"; then
+		vm_skip="debian:$series is not cached and cannot be fetched: $(tail -n 1 "$T/kernel.err")"
+	fi
+done
+if [ -n "$vm_skip" ]; then
+	printf 'SKIP: VM sides over the hosts: %s\n' "$vm_skip"
+	exit 0
+fi
+rel61=$(sed -n 's/^release //p' "$T/kernel-6.1")
+rel612=$(sed -n 's/^release //p' "$T/kernel-6.12")
+t0=$(date +%s)
+expect_exit 0 fleet vm --kernel debian:6.1 --kernel debian:6.12 --accel tcg --suite "$T/tiny.suite" \
+	--smp 1 --mem 1G --boot-timeout 150 --timeout 600 "${ssh_opts[@]}"
+printf 'two kernels booted in VMs, one per host (TCG): %d s\n' "$(($(date +%s) - t0))"
+cp "$T/err" "$T/vm.err"
+fj=$R/fleet-vm/fleet.json
+for rel in "$rel61" "$rel612"; do
+	set_dir=$R/fleet-vm/$rel
+	[ -d "$set_dir" ] || fail "VM sides: no set $set_dir: $(ls -a "$R/fleet-vm")"
+	validate_result "$set_dir/churn.json"
+	validate_result "$set_dir/fork.json"
+	expect_exit 0 "$PTSTAT" show "$set_dir"
+	jq_true "$set_dir/system.json" ".kernel.release == \"$rel\" and .vm.accel == \"tcg\" and .vm.vcpus == 1" \
+		"VM sides: $rel's system.json is of its kernel, booted under TCG with 1 vCPU"
+	jq_true "$set_dir/meta.json" ".label == \"$rel\" and .entries == 2 and .failed == []" \
+		"VM sides: $rel's meta.json"
+done
+jq_true "$fj" "(.sides | keys_unsorted) == [\"$rel61\", \"$rel612\"] and .hosts == {} and
+	([.sides[] | .status == \"ok\" and .reason == null and .attempts == 1 and
+		(.host == \"$h1\" or .host == \"$h2\") and .sshlogin == \"root@\\(.host)\"] | all) and
+	.sides[\"$rel61\"].kernel_spec == \"debian:6.1\" and .sides[\"$rel612\"].kernel_spec == \"debian:6.12\" and
+	.sides[\"$rel61\"].host != .sides[\"$rel612\"].host" \
+	"VM sides: fleet.json names each side's host, one side per host"
+for rel in "$rel61" "$rel612"; do
+	host=$("$JQ" -r --arg s "$rel" '.sides[$s].host' "$fj")
+	grep -qF "$rel: its set (run on $host) is in $R/fleet-vm/$rel" "$T/vm.err" ||
+		fail "VM sides: where $rel ran was not said: $(cat "$T/vm.err")"
+	n=2
+	[ "$host" != "$h1" ] || n=1
+	[ -d "$T/h$n/fleet/sets/vm-vm/$rel" ] || fail "VM sides: $rel's set is not on $host, which ran it"
+done
+[ -s "$R/fleet-vm/report/index.html" ] || fail "VM sides: no report"
+grep -qF "$rel61 is the baseline" "$R/fleet-vm/report/table.txt" ||
+	fail "VM sides: the baseline is not the first side: $(head -n 3 "$R/fleet-vm/report/table.txt")"
+grep -qF "all 2 sides done" "$T/vm.err" || fail "VM sides: no final line: $(tail -n 3 "$T/vm.err")"
+no_leftovers vm
+pass "VM sides: debian:6.1 and debian:6.12 booted one per host, both sets gathered and valid, fleet.json names each side's host, the report with the first side as baseline"
+
+expect_exit 0 fleet vm --kernel debian:6.1 --kernel debian:6.12 --accel tcg --suite "$T/tiny.suite" \
+	--smp 1 --mem 1G "${ssh_opts[@]}" --resume
+for rel in "$rel61" "$rel612"; do
+	grep -qF "$rel: its set is here (--resume): not run again" "$T/err" || fail "VM sides --resume: $(cat "$T/err")"
+done
+jq_true "$fj" '[.sides[].attempts] == [1, 1]' "VM sides --resume: nothing run again"
+pass "VM sides --resume: the sides gathered are not run again"
