@@ -36,6 +36,11 @@ PT_TEST_PACKAGES=(influxdb prometheus-pushgateway python3-jsonschema chromium cu
 # sshd the test depends on: it runs its own, each with its own config).
 # shellcheck disable=SC2034 # read by the scripts that source this file
 PT_FLEET_TEST_PACKAGES=(openssh-server openssh-client iproute2 parallel)
+# What tests/deb.sh needs to build and check the Debian package (installed
+# by runners/test.sh for that step when it can; the step is skipped with the
+# reason otherwise).
+# shellcheck disable=SC2034 # read by the scripts that source this file
+PT_DEB_PACKAGES=(dpkg-dev debhelper lintian fakeroot git)
 # The packages of the build alone (PT_DEBIAN_PACKAGES is extended by the
 # scripts that source this file): an installed ptbench needs none of them.
 PT_BUILD_PACKAGES=("${PT_DEBIAN_PACKAGES[@]}")

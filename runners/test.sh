@@ -6,7 +6,7 @@ set -euo pipefail
 
 usage() {
 	cat <<'EOF'
-Usage: runners/test.sh [--quick]
+Usage: runners/test.sh [--quick] [--no-vm] [--no-deb]
 
 Install every Debian package the tests use (the build's, plus QEMU,
 busybox-static and cpio for the VM tests, the kernel build tools, and
@@ -29,7 +29,15 @@ ptbench (runners/setup.sh) and run its tests:
      path and checks the counts; it needs the kernel in the cache
      (runners/build-kernel.sh once; skipped with the reason otherwise,
      built when PTBENCH_TEST_KERNEL_BUILD=1). Together about 6 minutes on
-     2 CPUs.
+     2 CPUs;
+  5. the Debian package, counted as one test named "deb" (log:
+     BUILD-DIR/deb.log): tests/deb.sh builds it from a clean copy of the
+     tree (dpkg-buildpackage -us -uc -b, make check left out with
+     DEB_BUILD_OPTIONS=nocheck since step 1 ran it), fails on a lintian
+     error, unpacks it with dpkg -x and runs its ptbench, ptstat and
+     ptbench-run from there. It needs dpkg-dev, debhelper, lintian, fakeroot
+     and git, installed for it as root; without them it is skipped with the
+     reason.
   5. the fleet test, counted as one test (log: BUILD-DIR/fleet.log):
      tests/fleet.sh starts two OpenSSH servers (Debian's openssh-server),
      each in its own network namespace, and runs runners/fleet.sh over them:
@@ -47,7 +55,8 @@ least one test ran.
 
 Options:
   --quick     only step 1
-  --no-vm     steps 1 to 3, not the VM tests
+  --no-vm     not the VM tests (step 4)
+  --no-deb    not the Debian package (step 5)
   --no-fleet  not the fleet test (step 5)
   -h, --help  show this help and exit
 
@@ -58,11 +67,13 @@ EOF
 
 quick=0
 vm=1
+deb=1
 fleet=1
 while [ "$#" -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--no-vm) vm=0 ;;
+	--no-deb) deb=0 ;;
 	--no-fleet) fleet=0 ;;
 	-h | --help)
 		usage
@@ -277,6 +288,40 @@ run_fleet_test() {
 	fi
 }
 
+# The Debian package (tests/deb.sh), once, as one test.
+run_deb_test() {
+	local dir=$1 log=$1/deb.log rc=0 list
+	local -a missing=()
+
+	note "== tests/deb.sh (log: $log)"
+	PT_DEBIAN_PACKAGES=("${PT_DEB_PACKAGES[@]}")
+	if ! list=$(pt_missing_packages); then
+		skipped=$((skipped + 1))
+		note "SKIP: deb: cannot check the Debian packages (no dpkg-query)"
+		return 0
+	fi
+	read -r -a missing <<<"$list"
+	if [ "${#missing[@]}" -gt 0 ] && ! pt_install_packages >"$log" 2>&1; then
+		skipped=$((skipped + 1))
+		note "SKIP: deb: the package tools are missing and cannot be installed here: ${missing[*]} (apt-get install -y ${missing[*]} as root)"
+		return 0
+	fi
+	top_srcdir=$PT_TOP top_builddir=$dir PTBENCH_TEST_DEB_LOG=$dir/deb-build.log \
+		bash "$PT_TOP/tests/deb.sh" >>"$log" 2>&1 || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		passed=$((passed + 1))
+		note "PASS: deb"
+		grep -E '^(ok:|    [EW]: )' "$log" || true
+	elif [ "$rc" -eq 77 ]; then
+		skipped=$((skipped + 1))
+		note "SKIP: deb: $(tail -n 1 "$log")"
+	else
+		count_failure "deb"
+		note "FAIL: deb; last lines of $log:"
+		tail -n 80 "$log"
+	fi
+}
+
 summary() {
 	local line status=0
 
@@ -321,6 +366,9 @@ if [ "$quick" -eq 0 ]; then
 	run_distcheck "$builddir"
 	if [ "$vm" -eq 1 ]; then
 		run_vm_tests "$builddir"
+	fi
+	if [ "$deb" -eq 1 ]; then
+		run_deb_test "$builddir"
 	fi
 	if [ "$fleet" -eq 1 ]; then
 		run_fleet_test "$builddir"
