@@ -11,6 +11,9 @@ Usage: runners/fleet.sh --hosts FILE [--suite NAME|FILE] [--label LABEL]
                         [--reps N] [--rounds K] [--resume] [--force]
                         [--results DIR] [--identity FILE] [--known-hosts FILE]
                         [--accept-new-hostkeys] [--connect-timeout S]
+       runners/fleet.sh --hosts FILE --kernel SPEC [--kernel SPEC ...]
+                        [--variant V ...] [--jobs-per-host N] [--accel A]
+                        [VM OPTIONS] [the options above]
 
 Runs one suite on every host of FILE at once (GNU parallel over ssh, one job
 per host), brings each host's result set back into
@@ -23,7 +26,7 @@ with '#' comments (whole lines, or after a blank) and blank lines. HOST is a
 name or an IPv4 address (letters, digits, '.', '-', '_'); a port or other
 ssh settings go in ~/.ssh/config. N/ (the jobs a host takes at once) is
 read and ignored: a suite runs once per host, and benchmarks on one host
-must not overlap. ':' (this machine) is refused: use runners/run.sh. The
+must not overlap (with --kernel, --jobs-per-host is every host's N). ':' (this machine) is refused: use runners/run.sh. The
 name of a host's set is HOST; two lines naming one HOST are refused.
 
 What each host gets, and why. This tree's distribution (make distdir, as
@@ -60,6 +63,26 @@ refused), and the kernel release and the clock the host had. When a host's
 kernel or clock (its offset from this machine's, by more than 60 s) differs
 from what its last run recorded, that is reported.
 
+Kernels in VMs on the hosts (--kernel, --variant): compare.sh's sides
+spread over the hosts. The sides are compare.sh's, with its syntax and
+meaning (runners/lib.sh: each kernel under each variant, named by the
+kernel release, then -VARIANT; see runners/compare.sh --help): each side is
+one job, runners/vm.sh run --kernel SPEC [--variant V] --label SIDE on some
+host of FILE, GNU parallel choosing the host (each takes --jobs-per-host
+sides at once, default 1: VMs on one host disturb each other's timings;
+more only for large hosts). Only debian:SERIES specs: each host fetches the
+kernel itself (this machine fetches it too, for its release, which names
+the side); a kernel file is not shipped, and 'running' is this mode
+without --kernel. The hosts are contacted and get the tree as above, and
+QEMU's packages (runners/setup.sh). Each side's set comes back from the
+host that ran it (DIR/sets/vm-LABEL/SIDE there), checked as above and also
+that it is of its kernel, into RESULTS/fleet-LABEL/SIDE/; fleet.json
+records per side (its sides object) the host that ran it, and in hosts only
+the hosts that could not be used. The report compares the sides in
+compare.sh's order, the first the baseline. --resume runs only the sides
+not gathered (a side whose set is complete on the host that takes it is
+only sent). The suite defaults to smoke with --accel tcg, else quick.
+
 Faults. A host that is down, refuses the connection, has an unknown host
 key, lacks packages, or fails in the run is recorded as failed with the
 reason; the other hosts go on and their sets are kept. A run cut off
@@ -83,7 +106,8 @@ recorded, and its set only accepted once ptstat validated it.
 
 Options:
   --hosts FILE          the hosts (format above); required
-  --suite NAME|FILE     the suite, as for runners/run.sh (default: quick)
+  --suite NAME|FILE     the suite, as for runners/run.sh (default: quick;
+                        smoke with --kernel and --accel tcg)
   --label LABEL         the run's name: the sets' label and fleet-LABEL
                         (default: YYYYmmdd-HHMMSS)
   --reps N, --rounds K  passed to run.sh on every host
@@ -98,20 +122,31 @@ Options:
   --connect-timeout S   ssh's ConnectTimeout (default 10); a connection
                         silent for 60 s (ServerAliveInterval 15, 4 misses)
                         counts as lost
-  --jobs-per-host N, --kernel SPEC, --variant V
-                        kernels booted in VMs on the hosts: not yet
-                        implemented (refused)
+  --kernel SPEC         a kernel booted in VMs on the hosts, debian:SERIES
+                        (repeat; the first is the baseline)
+  --variant NAME:append=ARGS,cpu=MODEL
+                        every kernel once per variant (repeat; as
+                        compare.sh's --variant)
+  --jobs-per-host N     sides a host runs at once (default 1; with --kernel
+                        only: a suite on one host must run alone)
+  --accel auto|kvm|tcg  the VMs' accelerator (default auto: each host's
+                        vm.sh probes KVM; sides under TCG and KVM are then
+                        not compared by the report)
+  --mem SIZE, --smp N, --boot-timeout S, --timeout S, --tcg-threads T
+                        passed to runners/vm.sh on the hosts
   -h, --help            show this help and exit
 
-Exit status: 0 every host's set is gathered; 3 some hosts failed ("N of M
-hosts failed" on stderr; the others' sets and the report are kept); 1 this
+Exit status: 0 every host's set is gathered (with --kernel: every side's);
+3 some hosts failed ("N of M hosts failed" on stderr; with --kernel, "N of
+M sides failed"; the others' sets and the report are kept); 1 this
 machine's side failed (set-up, report); 2 bad input (options, hosts file,
 suite), nothing run; 130 or 143 interrupted by SIGINT or SIGTERM (the
 interrupted hosts recorded as failed; --resume completes them).
 
 Needs here: GNU parallel, ssh, tar, jq (Debian: parallel, openssh-client,
-tar, jq); on the hosts: sshd, perl (for parallel's wrapper), tar, gzip,
-bash, and root or the packages of runners/setup.sh.
+tar, jq), and apt for --kernel debian:SERIES; on the hosts: sshd, perl (for
+parallel's wrapper), tar, gzip, bash, and root or the packages of
+runners/setup.sh (with --kernel, QEMU's too, and apt).
 
 Environment:
   PTBENCH, PTSTAT  the ptbench and ptstat to use here; when set, this
