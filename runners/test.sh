@@ -6,7 +6,7 @@ set -euo pipefail
 
 usage() {
 	cat <<'EOF'
-Usage: runners/test.sh [--quick] [--no-vm] [--no-deb]
+Usage: runners/test.sh [--quick] [--no-vm] [--no-deb] [--no-fleet]
 
 Install every Debian package the tests use (the build's, plus QEMU,
 busybox-static and cpio for the VM tests, the kernel build tools, and
@@ -38,12 +38,13 @@ ptbench (runners/setup.sh) and run its tests:
      ptbench-run from there. It needs dpkg-dev, debhelper, lintian, fakeroot
      and git, installed for it as root; without them it is skipped with the
      reason.
-  5. the fleet test, counted as one test (log: BUILD-DIR/fleet.log):
+  6. the fleet test, counted as one test (log: BUILD-DIR/fleet.log):
      tests/fleet.sh starts two OpenSSH servers (Debian's openssh-server),
      each in its own network namespace, and runs runners/fleet.sh over them:
      ptbench shipped and built on each, a short suite, a host lost mid-run
-     and --resume, SIGINT, unknown host keys, bad input. Needs root
-     (skipped with the reason otherwise); about 2 minutes on 2 CPUs.
+     and --resume, SIGINT, unknown host keys, bad input, and Debian's 6.1
+     and 6.12 kernels as VM sides spread over the two hosts. Needs root
+     (skipped with the reason otherwise); about 3 minutes on 2 CPUs.
 Counts come from each build's test-suite.log: passed = PASS + XFAIL,
 failed = FAIL + XPASS + ERROR, skipped = SKIP. A build or make check that
 fails before its tests report counts as one failed test. The logs of failed
@@ -57,7 +58,7 @@ Options:
   --quick     only step 1
   --no-vm     not the VM tests (step 4)
   --no-deb    not the Debian package (step 5)
-  --no-fleet  not the fleet test (step 5)
+  --no-fleet  not the fleet test (step 6)
   -h, --help  show this help and exit
 
 Environment: PTBENCH_BUILD and PTBENCH_BUILD_SAN choose the build
