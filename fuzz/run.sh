@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # make fuzz: each fuzz target of a --enable-fuzz build in turn, in one process, on
 # a working copy of its corpus, for FUZZ_TIME seconds (or FUZZ_RUNS
-# executions when set); a table of what each did at the end.
+# executions when set; FUZZ_TIMEOUT seconds a unit, default 60); a table
+# of what each did at the end.
 #
 # Usage: fuzz/run.sh SRCDIR BUILDDIR NAME...
 # New inputs go to BUILDDIR/fuzz/work/NAME (merge them into
@@ -16,6 +17,9 @@ src=$1 build=$2
 shift 2
 time=${FUZZ_TIME:-60}
 runs=${FUZZ_RUNS:-}
+# A unit slower than this is a hang.  Generous: on a machine loaded by other
+# builds a unit that takes milliseconds was once stalled past 10 s.
+timeout=${FUZZ_TIMEOUT:-60}
 status=0
 # The targets that need a file write it on each run: in memory when it can.
 if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
@@ -38,7 +42,7 @@ for name in "$@"; do
 	# -close_fd_mask=3: the parsers' messages are not read; libFuzzer's
 	# own report and the sanitizers' still reach the log.
 	"$bin" "$limit" -close_fd_mask=3 -print_final_stats=1 \
-		-artifact_prefix="$build/fuzz/crashes/$name-" -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix="$build/fuzz/crashes/$name-" -timeout="$timeout" -rss_limit_mb=2048 \
 		"$work" "$src/fuzz/corpus/$name" 2>"$log"
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
