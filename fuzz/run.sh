@@ -39,6 +39,7 @@ for name in "$@"; do
 		limit="-max_total_time=$time"
 	fi
 	echo "fuzz-$name: $limit, corpus $src/fuzz/corpus/$name" >&2
+	before=$(ls "$build/fuzz/crashes" | grep -c "^$name-" || true)
 	# -close_fd_mask=3: the parsers' messages are not read; libFuzzer's
 	# own report and the sanitizers' still reach the log.
 	"$bin" "$limit" -close_fd_mask=3 -print_final_stats=1 \
@@ -48,7 +49,8 @@ for name in "$@"; do
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
 	secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n1)
 	cov=$(grep -E '^#[0-9]+' "$log" | tail -n1 | sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\).*/\1 \2/p')
-	crashes=$(ls "$build/fuzz/crashes" | grep -c "^$name-" || true)
+	# Those of this run: the directory keeps the earlier ones.
+	crashes=$(( $(ls "$build/fuzz/crashes" | grep -c "^$name-" || true) - before ))
 	[ "$rc" -eq 0 ] || status=1
 	rate=-
 	[ -n "$secs" ] && [ "$secs" -gt 0 ] && rate=$(( ${execs:-0} / secs ))
