@@ -710,6 +710,8 @@ static const char *item_problem(const json_t *doc)
 		return "target is not a string";
 	if (!json_is_string(json_object_get(doc, "content_type")))
 		return "content_type is not a string";
+	if (!json_is_string(json_object_get(doc, "format")))
+		return "format is not a string";
 	if (!json_is_string(json_object_get(doc, "body")))
 		return "body is not a string";
 	if (!json_is_integer(json_object_get(doc, "attempts")))

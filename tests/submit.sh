@@ -588,6 +588,27 @@ expect_exit 0 env PTBENCH_SPOOL="$XDG_STATE_HOME/ptbench/spool" "$PTSTAT" submit
 no_items "$XDG_STATE_HOME/ptbench/spool" "PTBENCH_SPOOL"
 pass "the default spool is \$XDG_STATE_HOME/ptbench/spool (mode 700); PTBENCH_SPOOL names it too"
 
+# An item that is not one (hand-edited: no format, or not JSON) is set
+# aside into rejected/ with a word, never sent, never a crash; a whole item
+# beside it is sent.
+SP5=$T/spool5
+standin 503 0
+expect_exit 1 "$PTSTAT" submit --spool "$SP5" --to "$SDURL" "$T/base"
+item=$(find "$SP5" -maxdepth 1 -name '*.json' | head -1)
+[ -n "$item" ] || fail "no item queued in $SP5"
+"$JQ" 'del(.format)' "$item" >"$SP5/00000000T000000.000000000Z-0000000000000001.json"
+printf '{"schema": "ptbench-spool/1", "method":' >"$SP5/00000000T000000.000000000Z-0000000000000002.json"
+standin 204 0
+before=$(nrequests)
+expect_exit 3 "$PTSTAT" submit --flush --spool "$SP5"
+grep -q "is not a spool item (format is not a string)" "$T/err" ||
+	fail "an item without its format: $(cat "$T/err")"
+[ "$(nrequests)" -eq $((before + 1)) ] || fail "not exactly the whole item was sent: $(cat "$T/err")"
+[ "$(find "$SP5/rejected" -name '*.json' | wc -l)" -eq 2 ] ||
+	fail "the two broken items are not in rejected/: $(ls -R "$SP5")"
+no_items "$SP5" "a flush with broken items"
+pass "hand-broken spool items (no format, truncated JSON): set aside into rejected/ with the reason, exit 3; the whole item sent"
+
 # ---- dir: every format's file ---------------------------------------------------------------
 
 expect_exit 0 "$PTSTAT" submit --spool "$SP4" --to "dir:$T/upload/ci" "$T/base" "$T/new"
