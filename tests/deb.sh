@@ -26,7 +26,8 @@ Usage: tests/deb.sh
      (the system's libraries), runs its usr/bin/ptbench list (the five
      benchmarks), usr/bin/ptstat --help, and usr/bin/ptbench-run --suite
      smoke --dry-run, which must plan with the unpacked tree's suite and
-     ptbench;
+     ptbench, and its ptbench-smoke for real (every benchmark briefly, each
+     result checked with the unpacked ptstat);
   5. checks that the package holds the programs, the runners, the suites,
      the kernel configs and patches, and the manual pages.
 Exits 77 (skip) with the reason when dpkg-buildpackage, dh, lintian or git
@@ -128,6 +129,20 @@ grep -q "^# result set: $T/cwd/results/" "$T/out" ||
 grep -q "^$root/usr/bin/ptbench run mmap-churn " "$T/out" ||
 	fail "the unpacked ptbench-run does not run the unpacked ptbench: $(sed -n 4p "$T/out")"
 pass "unpacked: ptbench-run plans with its own suite and ptbench, into ./results"
+# The package's smoke command, for real: every benchmark briefly, from the
+# unpacked tree, its results checked by the unpacked ptstat.
+(cd "$T/cwd" && env -u PTBENCH -u PTSTAT "$root/usr/bin/ptbench-smoke" --duration 0.2 --reps 2 \
+	--out "$T/cwd/smoke") >"$T/out" 2>"$T/err" || {
+	_pt_show "$T/err"
+	fail "the unpacked ptbench-smoke failed"
+}
+mapfile -t results < <(find "$T/cwd/smoke" -maxdepth 1 -name '*.json' ! -name system.json \
+	! -name meta.json | sort)
+[ "${#results[@]}" -eq 5 ] ||
+	fail "the unpacked ptbench-smoke wrote ${#results[@]} results, want one per benchmark (5)"
+"$root/usr/bin/ptstat" check "${results[@]}" 2>"$T/err" ||
+	fail "a result of the unpacked ptbench-smoke is not valid: $(cat "$T/err")"
+pass "unpacked: ptbench-smoke ran the five benchmarks, each result valid (ptstat check)"
 
 # 5. The contents.
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$T/contents"
