@@ -242,6 +242,26 @@ run_distcheck() {
 
 # The VM tests, once, with the normal build.
 VM_TESTS=(tests/vm-boot.sh tests/vm-signals.sh tests/vm-switch.sh)
+# count_script_test NAME LOG RC PATTERN: count a script test that ran with
+# exit status RC and wrote LOG: passed (its lines matching PATTERN shown),
+# skipped (77, lib.sh's skip: the reason is its last line) or failed (the
+# end of its log shown).
+count_script_test() {
+	local name=$1 log=$2 rc=$3 pattern=$4
+	if [ "$rc" -eq 0 ]; then
+		passed=$((passed + 1))
+		note "PASS: $name"
+		grep -E "$pattern" "$log" || true
+	elif [ "$rc" -eq 77 ]; then
+		skipped=$((skipped + 1))
+		note "SKIP: $name: $(tail -n 1 "$log")"
+	else
+		count_failure "$name"
+		note "FAIL: $name; last lines of $log:"
+		tail -n 80 "$log"
+	fi
+}
+
 run_vm_tests() {
 	local dir=$1 t name log rc
 	for t in "${VM_TESTS[@]}"; do
@@ -252,41 +272,18 @@ run_vm_tests() {
 		rc=0
 		top_srcdir=$PT_TOP top_builddir=$dir PTBENCH=$dir/ptbench \
 			PTSTAT=$dir/ptstat bash "$PT_TOP/$t" >"$log" 2>&1 || rc=$?
-		if [ "$rc" -eq 0 ]; then
-			passed=$((passed + 1))
-			note "PASS: $name"
-			grep -E '^(ok:|compare.sh took|kernel |vm.sh: .*: boot )' "$log" || true
-		elif [ "$rc" -eq 77 ]; then
-			# lib.sh's skip: the reason is its last line.
-			skipped=$((skipped + 1))
-			note "SKIP: $name: $(tail -n 1 "$log")"
-		else
-			count_failure "$name"
-			note "FAIL: $name; last lines of $log:"
-			tail -n 80 "$log"
-		fi
+		count_script_test "$name" "$log" "$rc" '^(ok:|compare.sh took|kernel |vm.sh: .*: boot )'
 	done
 }
 
 # The fleet test, once, with the normal build: real sshd test hosts in
-# network namespaces, ptbench shipped to and built on each (about 2 minutes).
+# network namespaces, ptbench shipped to and built on each (about 3 minutes).
 run_fleet_test() {
 	local dir=$1 log=$1/fleet.log rc=0
 	note "== tests/fleet.sh (log: $log)"
 	top_srcdir=$PT_TOP top_builddir=$dir PTBENCH=$dir/ptbench \
 		PTSTAT=$dir/ptstat bash "$PT_TOP/tests/fleet.sh" >"$log" 2>&1 || rc=$?
-	if [ "$rc" -eq 0 ]; then
-		passed=$((passed + 1))
-		note "PASS: fleet"
-		grep -E '^(ok:|the first fleet run)' "$log" || true
-	elif [ "$rc" -eq 77 ]; then
-		skipped=$((skipped + 1))
-		note "SKIP: fleet: $(tail -n 1 "$log")"
-	else
-		count_failure "fleet"
-		note "FAIL: fleet; last lines of $log:"
-		tail -n 80 "$log"
-	fi
+	count_script_test fleet "$log" "$rc" '^(ok:|the first fleet run)'
 }
 
 # The Debian package (tests/deb.sh), once, as one test.
@@ -309,18 +306,7 @@ run_deb_test() {
 	fi
 	top_srcdir=$PT_TOP top_builddir=$dir PTBENCH_TEST_DEB_LOG=$dir/deb-build.log \
 		bash "$PT_TOP/tests/deb.sh" >>"$log" 2>&1 || rc=$?
-	if [ "$rc" -eq 0 ]; then
-		passed=$((passed + 1))
-		note "PASS: deb"
-		grep -E '^(ok:|    [EW]: )' "$log" || true
-	elif [ "$rc" -eq 77 ]; then
-		skipped=$((skipped + 1))
-		note "SKIP: deb: $(tail -n 1 "$log")"
-	else
-		count_failure "deb"
-		note "FAIL: deb; last lines of $log:"
-		tail -n 80 "$log"
-	fi
+	count_script_test deb "$log" "$rc" '^(ok:|    [EW]: )'
 }
 
 summary() {
