@@ -1371,24 +1371,9 @@ static const char page_css[] =
 ".fig.series img { max-width: 100%; height: auto; border: 1px solid #e2e2e2; }\n"
 "p.rule { color: #333; }\n";
 
-static void h_esc(FILE *f, const char *s)
-{
-	ht_esc(f, s);
-}
-
-static void h_el(FILE *f, const char *tag, const char *cls, const char *text)
-{
-	fprintf(f, "<%s", tag);
-	if (cls)
-		fprintf(f, " class=\"%s\"", cls);
-	fputc('>', f);
-	h_esc(f, text);
-	fprintf(f, "</%s>", tag);
-}
-
 static void h_el_free(FILE *f, const char *tag, const char *cls, char *text)
 {
-	h_el(f, tag, cls, text);
+	ht_el(f, tag, cls, text);
 	free(text);
 }
 
@@ -1400,17 +1385,17 @@ static void page_head(FILE *f, const struct history *h)
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n"
 	      "<meta name=\"generator\" content=\"ptstat history (" PACKAGE_NAME " "
 	      PACKAGE_VERSION ")\" />\n<title>", f);
-	h_esc(f, h->title);
+	ht_esc(f, h->title);
 	fprintf(f, "</title>\n<style>\n%s%s</style>\n</head>\n<body>\n<div class=\"page\">\n"
 		"<div class=\"head\">\n", ht_css(), page_css);
-	h_el(f, "h1", NULL, h->title);
+	ht_el(f, "h1", NULL, h->title);
 	fputs("\n<p class=\"meta\">", f);
-	h_esc(f, h->date);
+	ht_esc(f, h->date);
 	fprintf(f, " &#183; ptstat history, " PACKAGE_NAME " " PACKAGE_VERSION " &#183; %zu "
 		"result sets, ", h->m->nsets);
-	h_esc(f, h->by_time ? "oldest first" : "in command-line order");
+	ht_esc(f, h->by_time ? "oldest first" : "in command-line order");
 	fputs("</p>\n<p class=\"meta rule\">", f);
-	h_esc(f, rule);
+	ht_esc(f, rule);
 	fputs(" (<a href=\"#statistics\">what this means</a>)</p>\n</div>\n", f);
 	free(rule);
 }
@@ -1423,7 +1408,7 @@ static void notes_box(FILE *f, const struct history *h)
 		fprintf(f, "<div class=\"box failed\">\n<h2>%zu entr%s failed in a run</h2>\n"
 			"<ul>\n", m->nfailed, m->nfailed == 1 ? "y" : "ies");
 		for (size_t i = 0; i < m->nfailed; i++) {
-			h_el(f, "li", NULL, m->failed[i]);
+			ht_el(f, "li", NULL, m->failed[i]);
 			fputc('\n', f);
 		}
 		fputs("</ul>\n</div>\n", f);
@@ -1432,11 +1417,11 @@ static void notes_box(FILE *f, const struct history *h)
 		return;
 	fprintf(f, "<div class=\"box notes%s\">\n", m->same_path ? " alarm" : "");
 	for (size_t i = 0; i < m->nset_notes; i++) {
-		h_el(f, "p", "notice", m->set_notes[i]);
+		ht_el(f, "p", "notice", m->set_notes[i]);
 		fputc('\n', f);
 	}
 	for (size_t i = 0; i < h->nnotes; i++) {
-		h_el(f, "p", "notice", h->notes[i]);
+		ht_el(f, "p", "notice", h->notes[i]);
 		fputc('\n', f);
 	}
 	fputs("</div>\n", f);
@@ -1479,13 +1464,13 @@ static void changes_section(FILE *f, const struct history *h)
 			fprintf(f, "<li><span class=\"%s\"><strong>%s</strong> %s</span> at "
 				"<strong>", verdict_class(p->v), verdict_class(p->v),
 				rp_fmt_pct(pct, sizeof(pct), p->change_pct));
-			h_esc(f, set_label(h, k));
+			ht_esc(f, set_label(h, k));
 			fputs("</strong> (", f);
-			h_esc(f, started(h->m->sets[k]));
+			ht_esc(f, started(h->m->sets[k]));
 			fprintf(f, "): <a href=\"#%s\">", s->id);
-			h_esc(f, s->ent->label);
+			ht_esc(f, s->ent->label);
 			fputs("</a> <code>", f);
-			h_esc(f, s->row->name);
+			ht_esc(f, s->row->name);
 			fputs("</code> against ", f);
 			h_el_free(f, "span", NULL, against_text(h, p));
 			fprintf(f, ", adjusted p %.2g%s</li>\n", p->adj_p,
@@ -1504,15 +1489,15 @@ static void sets_section(FILE *f, const struct history *h)
 		const struct rs_set *s = h->m->sets[k];
 
 		fprintf(f, "<tr><td class=\"num\">%zu</td><td><strong>", k + 1);
-		h_esc(f, s->label);
+		ht_esc(f, s->label);
 		fprintf(f, "</strong>%s</td>", (long)k == h->base ?
 			" <small>(baseline)</small>" : "");
-		h_el(f, "td", NULL, started(s));
-		h_el(f, "td", NULL, s->kernel);
-		h_el(f, "td", NULL, s->host ? s->host : "-");
-		h_el(f, "td", NULL, s->tcg ? "tcg (emulated)" : s->accel);
+		ht_el(f, "td", NULL, started(s));
+		ht_el(f, "td", NULL, s->kernel);
+		ht_el(f, "td", NULL, s->host ? s->host : "-");
+		ht_el(f, "td", NULL, s->tcg ? "tcg (emulated)" : s->accel);
 		fprintf(f, "<td class=\"num\">%zu</td>", s->nentries);
-		h_el(f, "td", NULL, s->dir);
+		ht_el(f, "td", NULL, s->dir);
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody>\n</table>\n", f);
@@ -1552,15 +1537,15 @@ static void series_table(FILE *f, const struct history *h, const struct hi_serie
 		char pct[32], a[48], b[48];
 
 		fprintf(f, "<tr%s>", is_change(p->v) ? " class=\"cp\"" : "");
-		h_el(f, "td", NULL, set_label(h, k));
-		h_el(f, "td", NULL, started(h->m->sets[k]));
-		h_el(f, "td", NULL, h->m->sets[k]->kernel);
+		ht_el(f, "td", NULL, set_label(h, k));
+		ht_el(f, "td", NULL, started(h->m->sets[k]));
+		ht_el(f, "td", NULL, h->m->sets[k]->kernel);
 		h_el_free(f, "td", "num", rp_fmt_mean_sd(c, true));
 		h_el_free(f, "td", "num", c->m ? rs_xasprintf("%zu", c->s.n) : rs_xstrdup("-"));
 		h_el_free(f, "td", "num", c->m && c->s.n >= 2 ?
 			  rs_xasprintf("[%s, %s]", rp_fmt_sig(a, sizeof(a), p->lo, 6),
 				       rp_fmt_sig(b, sizeof(b), p->hi, 6)) : rs_xstrdup("-"));
-		h_el(f, "td", "num chg", p->nwin ? rp_fmt_pct(pct, sizeof(pct), p->change_pct) :
+		ht_el(f, "td", "num chg", p->nwin ? rp_fmt_pct(pct, sizeof(pct), p->change_pct) :
 		     "-");
 		h_el_free(f, "td", NULL, against_text(h, p));
 		verdict_cell(f, h, s, k);
@@ -1572,20 +1557,20 @@ static void series_table(FILE *f, const struct history *h, const struct hi_serie
 static void series_section(FILE *f, const struct history *h, const struct hi_series *s)
 {
 	fprintf(f, "<div class=\"metric\" id=\"%s\">\n<h4><code>", s->id);
-	h_esc(f, s->row->name);
+	ht_esc(f, s->row->name);
 	fputs("</code><small>", f);
-	h_esc(f, s->row->unit);
+	ht_esc(f, s->row->unit);
 	fputs(", ", f);
-	h_esc(f, better_words(s->row->better));
+	ht_esc(f, better_words(s->row->better));
 	if (s->ncp)
 		fprintf(f, "; %zu change point%s", s->ncp, s->ncp == 1 ? "" : "s");
 	fputs("</small></h4>\n", f);
 	if (s->plot) {
 		fprintf(f, "<div class=\"fig series\"><a href=\"plots/%s.svg\"><img "
 			"src=\"plots/%s.png\" alt=\"", s->plot, s->plot);
-		h_esc(f, s->ent->label);
+		ht_esc(f, s->ent->label);
 		fputs(": ", f);
-		h_esc(f, s->row->name);
+		ht_esc(f, s->row->name);
 		fputs(" over the runs\" width=\"960\" height=\"540\" loading=\"lazy\" /></a>"
 		      "</div>\n", f);
 	}
@@ -1600,14 +1585,14 @@ static void entry_section(FILE *f, const struct history *h, size_t first)
 	char *id = anchor("e", e, ent->label, NULL);
 
 	fprintf(f, "<div class=\"entry\" id=\"%s\">\n<h3>", id);
-	h_esc(f, ent->label);
+	ht_esc(f, ent->label);
 	if (strcmp(ent->label, ent->desc))
-		h_el(f, "code", NULL, ent->desc);
+		ht_el(f, "code", NULL, ent->desc);
 	fputs("</h3>\n", f);
 	if (ent->nnotes) {
 		fputs("<ul class=\"entry-notes\">\n", f);
 		for (size_t j = 0; j < ent->nnotes; j++) {
-			h_el(f, "li", NULL, ent->notes[j]);
+			ht_el(f, "li", NULL, ent->notes[j]);
 			fputc('\n', f);
 		}
 		fputs("</ul>\n", f);
@@ -1646,7 +1631,7 @@ static void entries_section(FILE *f, const struct history *h)
 			ncp += h->s[j].ncp;
 		id = anchor("e", entry_index(h, ent), ent->label, NULL);
 		fprintf(f, "<a href=\"#%s\" class=\"%s\">", id, ncp ? "worse" : "plain");
-		h_esc(f, ent->label);
+		ht_esc(f, ent->label);
 		fputs("</a>", f);
 		free(id);
 	}
@@ -1666,7 +1651,7 @@ static void footer(FILE *f, const struct history *h)
 	      f);
 	if (h->base >= 0) {
 		fputs("<dt>against</dt><dd>Every run after the baseline ", f);
-		h_el(f, "strong", NULL, set_label(h, (size_t)h->base));
+		ht_el(f, "strong", NULL, set_label(h, (size_t)h->base));
 		fputs(" is compared with it alone (--baseline: the branch point); the runs "
 		      "before it are shown, not compared.</dd>\n", f);
 	} else {

@@ -67,7 +67,7 @@ static void href(FILE *f, const char *dir, const char *name)
 }
 
 /* An element with escaped text: <tag class="cls">text</tag>. */
-static void el(FILE *f, const char *tag, const char *cls, const char *text)
+void ht_el(FILE *f, const char *tag, const char *cls, const char *text)
 {
 	fprintf(f, "<%s", tag);
 	if (cls)
@@ -250,7 +250,7 @@ static void page_head(FILE *f, const struct ht_page *p)
 	      PACKAGE_VERSION ")\" />\n<title>", f);
 	esc(f, p->title);
 	fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<div class=\"page\">\n<div class=\"head\">\n", style);
-	el(f, "h1", NULL, p->title);
+	ht_el(f, "h1", NULL, p->title);
 	fputs("\n<p class=\"meta\">", f);
 	esc(f, p->date);
 	fputs(" &#183; ptstat report, " PACKAGE_NAME " " PACKAGE_VERSION
@@ -355,16 +355,16 @@ static void sets_table(FILE *f, const struct rp_model *m)
 		fputs("<tr><td><strong>", f);
 		esc(f, s->label);
 		fprintf(f, "</strong>%s</td>", k ? "" : " <small>(baseline)</small>");
-		el(f, "td", NULL, s->kernel);
+		ht_el(f, "td", NULL, s->kernel);
 		path_cell(f, s->obs_flush, s->tlb_flush);
 		path_cell(f, s->obs_free, s->table_free);
-		el(f, "td", NULL, mach);
+		ht_el(f, "td", NULL, mach);
 		if (rmin == rmax)
 			fprintf(f, "<td class=\"num\">%zu</td>", rmin);
 		else
 			fprintf(f, "<td class=\"num\">%zu&#8211;%zu</td>", rmin, rmax);
 		fprintf(f, "<td class=\"num\">%zu</td>", s->nentries);
-		el(f, "td", NULL, s->dir);
+		ht_el(f, "td", NULL, s->dir);
 		fputs("</tr>\n", f);
 		free(mach);
 	}
@@ -626,18 +626,18 @@ static void metric_row(FILE *f, const struct rp_model *m, const struct rp_row *r
 	fputs("<tr><td><code>", f);
 	esc(f, r->name);
 	fputs("</code></td>", f);
-	el(f, "td", NULL, r->unit);
+	ht_el(f, "td", NULL, r->unit);
 	for (size_t k = 0; k < m->nsets; k++) {
 		const struct rp_test *t = &r->test[k];
 		char *ms = rp_fmt_mean_sd(&r->cell[k], false), *ci;
 
-		el(f, "td", "num first", ms);
+		ht_el(f, "td", "num first", ms);
 		free(ms);
 		if (!k)
 			continue;
-		el(f, "td", "num chg", rp_fmt_pct(buf, sizeof(buf), t->change_pct));
+		ht_el(f, "td", "num chg", rp_fmt_pct(buf, sizeof(buf), t->change_pct));
 		ci = rp_fmt_ci_pct(t, r->cell[0].s.mean);
-		el(f, "td", "num", ci);
+		ht_el(f, "td", "num", ci);
 		free(ci);
 		verdict_cell(f, m, r, t);
 	}

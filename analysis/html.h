@@ -23,8 +23,10 @@ struct ht_page {
 int ht_write(FILE *f, void *page);
 
 /* For other pages in the report's style (ptstat history): s escaped as text
- * or attribute value, and the report's style sheet. */
+ * or attribute value, an element with escaped text (<tag class="cls">text
+ * </tag>, cls may be NULL), and the report's style sheet. */
 void ht_esc(FILE *f, const char *s);
+void ht_el(FILE *f, const char *tag, const char *cls, const char *text);
 const char *ht_css(void);
 
 #endif
