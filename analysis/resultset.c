@@ -740,12 +740,7 @@ static void kernel_from_entries(struct rs_set *set)
 		set_kernel(set, entry_kernel(&set->entries[i], "release"),
 			   entry_kernel(&set->entries[i], "tlb_flush_mode"),
 			   entry_kernel(&set->entries[i], "table_free"));
-	if (!set->kernel)
-		set->kernel = rs_xstrdup("?");
-	if (!set->tlb_flush)
-		set->tlb_flush = rs_xstrdup("?");
-	if (!set->table_free)
-		set->table_free = rs_xstrdup("?");
+	rs_set_unknown(set);
 	for (size_t i = 0; i < set->nentries; i++) {
 		const char *rel = entry_kernel(&set->entries[i], "release");
 
@@ -754,6 +749,18 @@ static void kernel_from_entries(struct rs_set *set)
 				"%s ran on %s\n", set->entries[i].file, rel, set->label,
 				set->kernel);
 	}
+}
+
+void rs_set_unknown(struct rs_set *set)
+{
+	if (!set->kernel)
+		set->kernel = rs_xstrdup("?");
+	if (!set->tlb_flush)
+		set->tlb_flush = rs_xstrdup("?");
+	if (!set->table_free)
+		set->table_free = rs_xstrdup("?");
+	if (!set->accel)
+		set->accel = rs_xstrdup("unknown");
 }
 
 /* Without meta.json and system.json: the earliest start, the version. */
@@ -1077,8 +1084,6 @@ struct rs_set *rs_load(const char *dir)
 		goto err;
 	}
 	load_system(set);
-	if (!set->accel)
-		set->accel = rs_xstrdup("unknown");
 	load_meta(set);
 	kernel_from_entries(set);
 	facts_from_entries(set);

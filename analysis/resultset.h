@@ -124,6 +124,8 @@ int rs_entry_parse(struct rs_entry *e, const char *name, const char *text, size_
 void rs_entry_free(struct rs_entry *e);
 void rs_system_parse(struct rs_set *set, const char *name, const char *text, size_t len);
 void rs_meta_parse(struct rs_set *set, const char *name, const char *text, size_t len);
+/* What rs_load() says when no file does: kernel, paths "?", accel "unknown". */
+void rs_set_unknown(struct rs_set *set);
 
 /*
  * rs_load() of each directory, labels made unique ("base#2" for a second

@@ -21,15 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	set->label = rs_xstrdup("set");
 	rs_system_parse(set, "set/system.json", (const char *)data, size);
 	rs_meta_parse(set, "set/meta.json", (const char *)data, size);
-	/* What rs_load() fills in when no file says. */
-	if (!set->kernel)
-		set->kernel = rs_xstrdup("?");
-	if (!set->tlb_flush)
-		set->tlb_flush = rs_xstrdup("?");
-	if (!set->table_free)
-		set->table_free = rs_xstrdup("?");
-	if (!set->accel)
-		set->accel = rs_xstrdup("unknown");
+	rs_set_unknown(set);
 	title = rs_set_title(set);
 	if (strncmp(title, "set: ", 5))
 		abort();
